@@ -1,0 +1,32 @@
+#include "cos/cli/app.h"
+
+#include "cos/common/error.h"
+
+namespace cosched::cli {
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"cos: operator-level placement of concurrent deep-learning models on CPUs and GPUs"};
+  app.name("cos");
+  app.require_subcommand(1);
+  Context context{out, err, {}};
+  add_inspect_command(app, context);
+  add_demo_command(app, context);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    context.action();
+  } catch (const Error& e) {
+    err << "cos: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    err << "cos: internal error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace cosched::cli

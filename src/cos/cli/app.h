@@ -1,0 +1,22 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <ostream>
+
+namespace cosched::cli {
+
+// Where commands write and what the chosen subcommand does once parsing succeeded.
+struct Context {
+  std::ostream& out;
+  std::ostream& err;
+  std::function<void()> action;
+};
+
+void add_inspect_command(CLI::App& app, Context& context);
+void add_demo_command(CLI::App& app, Context& context);
+
+// The whole CLI; returns the exit code (0 ok, 2 bad input or usage).
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace cosched::cli

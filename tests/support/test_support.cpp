@@ -1,0 +1,43 @@
+#include "support/test_support.h"
+
+#include <random>
+#include <sstream>
+
+#include "cos/cli/app.h"
+
+namespace cosched::test {
+
+TempDir::TempDir() {
+  std::random_device device;
+  path_ = std::filesystem::temp_directory_path() / ("cos-test-" + std::to_string(device()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+CliResult run_cli(const std::vector<std::string>& args) {
+  std::vector<const char*> argv = {"cos"};
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  std::ostringstream out, err;
+  int code = cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+ModelBuilder small_model() {
+  ModelBuilder b("small", 7);
+  std::string x = b.input("input", {1, 3, 16, 16});
+  x = b.conv_block(x, 8, 3);
+  x = b.residual_block(x, 16, 2);  // a shortcut conv: width 2
+  b.output(b.gemm(b.flatten(b.global_avg_pool(x)), 4));
+  return b;
+}
+
+std::string zoo_dir() {
+  std::filesystem::path dir = std::filesystem::path(COS_SOURCE_DIR) / "models";
+  return std::filesystem::exists(dir / "resnet18.onnx") ? dir.string() : "";
+}
+
+}  // namespace cosched::test

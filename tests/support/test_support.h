@@ -1,0 +1,37 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cos/onnx/builder.h"
+
+namespace cosched::test {
+
+// A fresh folder under the system temp dir, removed when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CliResult {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+// Runs the cos CLI in-process.
+CliResult run_cli(const std::vector<std::string>& args);
+
+// A small valid model with a conv, a residual, BatchNorm and a Gemm.
+ModelBuilder small_model();
+
+// Folder of the exported zoo (`make models`), or "" if it was not exported.
+std::string zoo_dir();
+
+}  // namespace cosched::test
