@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "cos/common/error.h"
@@ -39,9 +40,12 @@ TEST(Fuzz, MutatedModelsNeverCrash) {
   std::vector<std::string> seeds = {test::small_model().serialize(),
                                     builtin_model("tiny_shufflenet").build().serialize(),
                                     builtin_model("tiny_transformer").build().serialize()};
-  std::mt19937_64 rng(2024);
+  const char* seed = std::getenv("COS_FUZZ_SEED");
+  std::mt19937_64 rng(seed ? std::strtoull(seed, nullptr, 10) : 2024);
   int accepted = 0, rejected = 0;
-  constexpr int kVariants = 2400;
+  // COS_FUZZ_VARIANTS runs a longer campaign by hand; the default keeps ctest quick.
+  const char* env = std::getenv("COS_FUZZ_VARIANTS");
+  const int kVariants = env ? std::max(1, std::atoi(env)) : 2400;
   for (int i = 0; i < kVariants; ++i) {
     std::string bytes = mutate(seeds[i % seeds.size()], rng);
     try {
@@ -49,7 +53,7 @@ TEST(Fuzz, MutatedModelsNeverCrash) {
       ++accepted;
     } catch (const Error& e) {
       std::string message = e.what();
-      ASSERT_EQ(message.find('\n'), std::string::npos) << message;
+      ASSERT_EQ(message.find('\n'), std::string::npos) << "[" << message << "]";
       ASSERT_EQ(message.rfind("fuzz.onnx: ", 0), 0u) << message;
       ++rejected;
     }

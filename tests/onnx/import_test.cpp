@@ -129,6 +129,21 @@ TEST(Import, OlderOpsetAttributesFold) {
   EXPECT_EQ(graph.values[graph.outputs[0]].shape, (Shape{1, 8, 16}));
 }
 
+TEST(Import, OpsetsSevenToSeventeen) {
+  for (int opset : {7, 9, 11, 13, 15, 17}) {
+    ModelBuilder b("opsets", 5, opset);
+    std::string x = b.input("input", {1, 3, 16, 16});
+    x = b.residual_block(b.conv_block(x, 8, 3), 16, 2);
+    b.output(b.gemm(b.flatten(b.global_avg_pool(x)), 4));
+    Graph graph = import_model_bytes(b.serialize(), "opsets.onnx");
+    EXPECT_EQ(graph.opset, opset);
+    EXPECT_EQ(graph.values[graph.outputs[0]].shape, (Shape{1, 4})) << "opset " << opset;
+  }
+  ModelBuilder b("opset6", 5, 6);
+  b.output(b.relu(b.input("input", {1, 4})));
+  EXPECT_THROW(import_model_bytes(b.serialize(), "opset6.onnx"), Error);
+}
+
 TEST(Import, ParseShape) {
   EXPECT_EQ(parse_shape("1x3x224x224"), (Shape{1, 3, 224, 224}));
   EXPECT_EQ(parse_shape("7"), (Shape{7}));

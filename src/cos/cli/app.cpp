@@ -1,6 +1,7 @@
 #include "cos/cli/app.h"
 
 #include "cos/common/error.h"
+#include "cos/common/text.h"
 
 namespace cosched::cli {
 
@@ -20,10 +21,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   try {
     context.action();
   } catch (const Error& e) {
-    err << "cos: error: " << e.what() << '\n';
+    err << "cos: error: " << printable(e.what()) << '\n';
     return 2;
   } catch (const std::exception& e) {
-    err << "cos: internal error: " << e.what() << '\n';
+    err << "cos: internal error: " << printable(e.what()) << '\n';
     return 1;
   }
   return 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cos/cli/table.h"
+#include "cos/common/text.h"
 
 namespace cosched::cli {
 namespace {
@@ -22,9 +23,9 @@ void print_inspect_report(const GraphSummary& summary, const std::string& label,
   Table nodes({"#", "name", "op", "inputs", "outputs", "FLOPs", "params"});
   for (size_t i = 0; i < summary.nodes.size(); ++i) {
     const auto& node = summary.nodes[i];
-    nodes.add({std::to_string(i), node.name, node.is_view ? node.op + " (view)" : node.op,
-               shapes_string(node.inputs), shapes_string(node.outputs),
-               human_count(static_cast<double>(node.cost.flops)),
+    nodes.add({std::to_string(i), printable(node.name),
+               node.is_view ? node.op + " (view)" : node.op, shapes_string(node.inputs),
+               shapes_string(node.outputs), human_count(static_cast<double>(node.cost.flops)),
                human_count(static_cast<double>(node.cost.params))});
   }
   nodes.print(out);

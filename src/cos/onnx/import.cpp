@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cos/common/error.h"
+#include "cos/common/text.h"
 #include "cos/graph/passes.h"
 #include "cos/onnx/convert.h"
 #include "cos/onnx/ops.h"
@@ -159,9 +160,9 @@ Graph import_model_bytes(const std::string& bytes, const std::string& label,
     check_static(graph);
     return graph;
   } catch (const Error& e) {
-    throw Error(fmt::format("{}: {}", label, e.what()));
+    throw Error(printable(fmt::format("{}: {}", label, e.what())));
   } catch (const std::exception& e) {
-    throw Error(fmt::format("{}: invalid model: {}", label, e.what()));
+    throw Error(printable(fmt::format("{}: invalid model: {}", label, e.what())));
   }
 }
 

@@ -1,7 +1,6 @@
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
-#include <algorithm>
 #include <map>
 
 #include "cos/common/error.h"
@@ -14,11 +13,6 @@ namespace {
 // Constants this small go to shape inference with their data (data propagation reads
 // them); bigger ones only with their type.
 constexpr int64_t kInlineLimit = 4096;
-
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  return text;
-}
 
 void record(const onnx::ValueInfoProto& info, Graph& graph,
             const std::map<std::string, int>& by_name) {
@@ -47,7 +41,7 @@ void infer_shapes(Graph& graph) {
                                         /*enable_data_propagation=*/true);
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception& e) {
-    fail("shape inference failed: {}", one_line(e.what()));
+    fail("shape inference failed: {}", e.what());
   }
   std::map<std::string, int> by_name;
   for (size_t i = 0; i < graph.values.size(); ++i)
