@@ -1,0 +1,155 @@
+#include "cos/exec/graph_executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+
+#include "cos/common/error.h"
+
+namespace cosched {
+namespace {
+
+// The only consumer of `value`, or -1.
+int sole_consumer(const Graph& graph, int value) {
+  const Value& v = graph.values[value];
+  if (v.consumers.size() != 1 || graph.is_graph_output(value)) return -1;
+  return v.consumers[0];
+}
+
+// Whether every input of `next` from outside `group` is ready before the group's head runs.
+bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node& next) {
+  for (int v : next.inputs) {
+    if (v < 0) continue;
+    int producer = graph.values[v].producer;
+    if (producer < 0) continue;
+    bool inside = std::find(group.begin(), group.end(), producer) != group.end();
+    if (!inside && producer >= group.front()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
+    : graph_(std::move(graph)), backend_(backend) {
+  backend_.bind_thread();
+  const size_t n_values = graph_.values.size();
+  std::vector<int> alias(n_values);
+  std::iota(alias.begin(), alias.end(), 0);
+  std::vector<bool> done(graph_.nodes.size(), false);
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    if (done[i]) continue;
+    const Node& head = graph_.nodes[i];
+    if (head.is_view) {
+      alias[head.outputs[0]] = head.inputs[0];
+      continue;
+    }
+    ExecStep step;
+    step.nodes = {static_cast<int>(i)};
+    Backend* chosen = &backend_;
+    if (!backend_.supports(graph_, head)) {
+      if (!fallback || !fallback->supports(graph_, head))
+        fail("node '{}' ({}): no backend supports it", head.name, head.op);
+      chosen = fallback;
+      step.fallback = true;
+    }
+    std::vector<const Node*> group = {&head};
+    while (!step.fallback) {
+      int next = sole_consumer(graph_, graph_.nodes[step.nodes.back()].outputs[0]);
+      if (next < 0 || !inputs_ready(graph_, step.nodes, graph_.nodes[next]) ||
+          !backend_.can_fuse(graph_, group, graph_.nodes[next]))
+        break;
+      step.nodes.push_back(next);
+      group.push_back(&graph_.nodes[next]);
+      done[next] = true;
+    }
+    for (const Node* node : group)
+      for (int v : node->inputs) {
+        bool internal = v >= 0 && node != group.front() &&
+                        std::find(step.nodes.begin(), step.nodes.end(),
+                                  graph_.values[v].producer) != step.nodes.end();
+        step.access.reads.push_back(internal ? -1 : v);
+      }
+    step.access.writes = group.back()->outputs;
+    step.kernel = chosen->compile(graph_, group);
+    step.backend = chosen->name();
+    step.implementation = step.kernel->implementation();
+    steps_.push_back(std::move(step));
+  }
+  std::vector<StepAccess> accesses;
+  for (const auto& step : steps_) accesses.push_back(step.access);
+  memory_ = plan_memory(graph_, accesses, alias);
+  arena_ = static_cast<std::byte*>(std::aligned_alloc(
+      MemoryPlan::alignment, std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
+  for (auto& step : steps_) {
+    for (int v : step.access.reads) step.args.inputs.push_back(value_pointer(v));
+    for (int v : step.access.writes)
+      step.args.outputs.push_back(v < 0 ? nullptr : arena_pointer(v));
+  }
+}
+
+GraphExecutor::~GraphExecutor() {
+  std::free(arena_);
+}
+
+void* GraphExecutor::arena_pointer(int value) const {
+  int64_t offset = memory_.offset[value];
+  return offset < 0 ? nullptr : arena_ + offset;
+}
+
+const void* GraphExecutor::value_pointer(int value) const {
+  if (value < 0) return nullptr;
+  const Value& root = graph_.values[memory_.root[value]];
+  if (root.is_constant()) return root.data->bytes.data();
+  return arena_pointer(value);
+}
+
+void GraphExecutor::run(std::span<const void* const> inputs, std::span<void* const> outputs,
+                        std::vector<double>* step_ms) {
+  if (inputs.size() != graph_.inputs.size() || outputs.size() != graph_.outputs.size())
+    fail("graph '{}': {} inputs and {} outputs expected", graph_.name, graph_.inputs.size(),
+         graph_.outputs.size());
+  backend_.bind_thread();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    int v = graph_.inputs[i];
+    if (void* at = arena_pointer(v)) std::memcpy(at, inputs[i], graph_.values[v].bytes());
+  }
+  if (step_ms) step_ms->assign(steps_.size(), 0.0);
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    auto start = std::chrono::steady_clock::now();
+    steps_[s].kernel->run(steps_[s].args);
+    if (step_ms)
+      (*step_ms)[s] =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    int v = graph_.outputs[i];
+    std::memcpy(outputs[i], value_pointer(v), graph_.values[v].bytes());
+  }
+}
+
+std::vector<Tensor> GraphExecutor::run(const std::vector<Tensor>& inputs) {
+  if (inputs.size() != graph_.inputs.size())
+    fail("graph '{}': {} inputs given, {} expected", graph_.name, inputs.size(),
+         graph_.inputs.size());
+  std::vector<const void*> in;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = graph_.values[graph_.inputs[i]];
+    if (inputs[i].dtype != v.dtype || inputs[i].shape != v.shape)
+      fail("input '{}': {} {} given, {} {} expected", v.name, dtype_name(inputs[i].dtype),
+           shape_string(inputs[i].shape), dtype_name(v.dtype), shape_string(v.shape));
+    in.push_back(inputs[i].bytes.data());
+  }
+  std::vector<Tensor> results;
+  std::vector<void*> out;
+  for (int v : graph_.outputs)
+    results.push_back(make_tensor(graph_.values[v].dtype, graph_.values[v].shape));
+  for (auto& t : results) out.push_back(t.bytes.data());
+  run(in, out);
+  return results;
+}
+
+}  // namespace cosched

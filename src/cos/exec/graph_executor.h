@@ -1,0 +1,58 @@
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cos/exec/kernel.h"
+#include "cos/exec/memory_plan.h"
+
+namespace cosched {
+
+// One kernel of a compiled graph: a node, or a node with the nodes fused into it.
+struct ExecStep {
+  std::vector<int> nodes;  // node indices, head first
+  std::string backend;     // the backend that compiled it
+  std::string implementation;
+  bool fallback = false;  // the main backend does not support it: the fallback runs it
+  StepAccess access;
+  KernelArgs args;  // pointers into the arena and the constants
+  std::unique_ptr<Kernel> kernel;
+};
+
+// Runs a whole Graph on one backend. The constructor compiles every node (on `backend`,
+// or on `fallback` where `backend` does not support it), plans the memory and allocates
+// the arena; run() then only runs kernels. Views alias their input. The executor owns
+// the graph copy, the kernels and the arena; the backends must outlive it. One run() at a
+// time.
+class GraphExecutor {
+ public:
+  GraphExecutor(Graph graph, Backend& backend, Backend* fallback = nullptr);
+  ~GraphExecutor();
+  GraphExecutor(const GraphExecutor&) = delete;
+  GraphExecutor& operator=(const GraphExecutor&) = delete;
+
+  // Inputs and outputs in the order of graph().inputs / outputs, in memory the caller
+  // owns (each of its value's bytes). `step_ms`, when given, receives each step's time.
+  void run(std::span<const void* const> inputs, std::span<void* const> outputs,
+           std::vector<double>* step_ms = nullptr);
+  // The same with tensors; checks dtypes and shapes (throws naming the input).
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+
+  const Graph& graph() const { return graph_; }
+  const std::vector<ExecStep>& steps() const { return steps_; }
+  const MemoryPlan& memory() const { return memory_; }
+
+ private:
+  void* arena_pointer(int value) const;
+  const void* value_pointer(int value) const;
+
+  Graph graph_;
+  Backend& backend_;
+  std::vector<ExecStep> steps_;
+  MemoryPlan memory_;
+  std::byte* arena_ = nullptr;
+};
+
+}  // namespace cosched

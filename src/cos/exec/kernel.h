@@ -1,0 +1,54 @@
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cos/graph/graph.h"
+
+namespace cosched {
+
+// The memory one kernel run reads and writes; the caller owns it. For a fused group
+// (a node followed by the nodes fused into it), `inputs` lists the inputs of every node of
+// the group in order, with nullptr for those produced inside the group and for absent
+// optional inputs; `outputs` are the outputs of the group's last node (nullptr if unused).
+struct KernelArgs {
+  std::vector<const void*> inputs;
+  std::vector<void*> outputs;
+};
+
+// A compiled node (or fused group): all choices (primitives, layouts, packed weights,
+// scratch) are made when it is built; run() only computes. One run() at a time per
+// kernel; the kernel lives as long as its owner (a GraphExecutor) and keeps no pointer
+// into the Graph it was compiled from.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void run(const KernelArgs& args) = 0;
+  // How it runs, e.g. "ref" or "dnnl:brgconv:avx512_core"; shown by `cos infer --stats`.
+  virtual std::string implementation() const = 0;
+};
+
+// A backend answers one narrow question (can it run this node?) and compiles nodes;
+// where a node runs is decided elsewhere.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual bool supports(const Graph& graph, const Node& node) const = 0;
+  // Whether `next` (the only consumer of `node`'s first output, or of the group that
+  // ends with `node`) can be fused into `group`.
+  virtual bool can_fuse(const Graph& graph, std::span<const Node* const> group,
+                        const Node& next) const {
+    return false;
+  }
+  // Compiles `group` (a supported node, then the nodes fused into it).
+  virtual std::unique_ptr<Kernel> compile(const Graph& graph,
+                                          std::span<const Node* const> group) = 0;
+  // Makes the calling thread ready to compile and run this backend's kernels (thread
+  // count, pinning); called before compile() and before each graph run.
+  virtual void bind_thread() {}
+};
+
+}  // namespace cosched

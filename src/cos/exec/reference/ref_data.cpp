@@ -1,0 +1,194 @@
+// Reference data movement: Concat, Transpose, Slice, Split, Gather, Pad and plain copies.
+// They move elements of any dtype as bytes.
+#include <cstring>
+
+#include "cos/common/error.h"
+#include "cos/exec/reference/ref_kernels.h"
+#include "cos/exec/reference/ref_util.h"
+
+namespace cosched::ref {
+namespace {
+
+int64_t product(const Shape& shape, size_t from, size_t to) {
+  int64_t p = 1;
+  for (size_t i = from; i < to; ++i) p *= shape[i];
+  return p;
+}
+
+size_t element_size(const Graph& graph, int value) {
+  return dtype_size(graph.values[value].dtype);
+}
+
+// Copies elements one by one: dst[o[1]] = src[o[0]] over `shape` with the given strides.
+void gather_elements(const std::byte* src, std::byte* dst, size_t size, const Shape& shape,
+                     const std::vector<Shape>& strides) {
+  for_each_offset(shape, strides, [&](const std::vector<int64_t>& o) {
+    std::memcpy(dst + o[1] * size, src + o[0] * size, size);
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<Kernel> concat(const Graph& graph, const Node& node) {
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  const int64_t axis = normalize_axis(node, node.attr_int("axis", 0), y.size());
+  const size_t size = element_size(graph, node.outputs[0]);
+  const int64_t outer = product(y, 0, axis);
+  const int64_t inner_bytes = product(y, axis + 1, y.size()) * static_cast<int64_t>(size);
+  std::vector<int64_t> chunk;  // bytes of each input per outer index
+  for (int v : node.inputs) chunk.push_back(shape_of(graph, v)[axis] * inner_bytes);
+  return kernel([=](const KernelArgs& args) {
+    auto* dst = static_cast<std::byte*>(args.outputs[0]);
+    for (int64_t o = 0; o < outer; ++o)
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        std::memcpy(dst, static_cast<const std::byte*>(args.inputs[i]) + o * chunk[i], chunk[i]);
+        dst += chunk[i];
+      }
+  });
+}
+
+std::unique_ptr<Kernel> transpose(const Graph& graph, const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  std::vector<int64_t> perm = node.attr_ints("perm");
+  if (perm.empty())
+    for (size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
+  Shape in_strides = strides_of(x), read(y.size());
+  for (size_t i = 0; i < y.size(); ++i) read[i] = in_strides[perm[i]];
+  std::vector<Shape> strides = {read, strides_of(y)};
+  const size_t size = element_size(graph, node.inputs[0]);
+  return kernel([=](const KernelArgs& args) {
+    gather_elements(static_cast<const std::byte*>(args.inputs[0]),
+                    static_cast<std::byte*>(args.outputs[0]), size, y, strides);
+  });
+}
+
+std::unique_ptr<Kernel> slice(const Graph& graph, const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (graph.opset < 10) {
+    starts = node.attr_ints("starts");
+    ends = node.attr_ints("ends");
+    axes = node.attr_ints("axes");
+  } else {
+    starts = constant_ints(graph, node, 1);
+    ends = constant_ints(graph, node, 2);
+    if (node.inputs.size() > 3 && node.inputs[3] >= 0) axes = constant_ints(graph, node, 3);
+    if (node.inputs.size() > 4 && node.inputs[4] >= 0) steps = constant_ints(graph, node, 4);
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  Shape in_strides = strides_of(x), read = in_strides;
+  int64_t base = 0;  // element offset of the first element read
+  for (size_t i = 0; i < axes.size(); ++i) {
+    const int64_t axis = normalize_axis(node, axes[i], x.size());
+    const int64_t dim = x[axis], step = steps[i];
+    if (step == 0) fail("node '{}' (Slice): step 0", node.name);
+    int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
+    start = step > 0 ? std::clamp<int64_t>(start, 0, dim) : std::clamp<int64_t>(start, 0, dim - 1);
+    base += start * in_strides[axis];
+    read[axis] = in_strides[axis] * step;
+  }
+  std::vector<Shape> strides = {read, strides_of(y)};
+  const size_t size = element_size(graph, node.inputs[0]);
+  return kernel([=](const KernelArgs& args) {
+    gather_elements(static_cast<const std::byte*>(args.inputs[0]) + base * size,
+                    static_cast<std::byte*>(args.outputs[0]), size, y, strides);
+  });
+}
+
+std::unique_ptr<Kernel> split(const Graph& graph, const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const int64_t axis = normalize_axis(node, node.attr_int("axis", 0), x.size());
+  const size_t size = element_size(graph, node.inputs[0]);
+  const int64_t outer = product(x, 0, axis);
+  const int64_t inner_bytes = product(x, axis + 1, x.size()) * static_cast<int64_t>(size);
+  std::vector<int64_t> chunk;  // bytes of each output per outer index, from the output shapes
+  for (int v : node.outputs) chunk.push_back(v < 0 ? 0 : shape_of(graph, v)[axis] * inner_bytes);
+  const int64_t row = x[axis] * inner_bytes;
+  return kernel([=](const KernelArgs& args) {
+    auto* src = static_cast<const std::byte*>(args.inputs[0]);
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t at = o * row;
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        if (args.outputs[i])
+          std::memcpy(static_cast<std::byte*>(args.outputs[i]) + o * chunk[i], src + at, chunk[i]);
+        at += chunk[i];
+      }
+    }
+  });
+}
+
+std::unique_ptr<Kernel> gather(const Graph& graph, const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const int64_t axis = normalize_axis(node, node.attr_int("axis", 0), x.size());
+  const DType index_type = graph.values[node.inputs[1]].dtype;
+  const int64_t indices = element_count(shape_of(graph, node.inputs[1]));
+  const size_t size = element_size(graph, node.inputs[0]);
+  const int64_t outer = product(x, 0, axis), dim = x[axis];
+  const int64_t inner_bytes = product(x, axis + 1, x.size()) * static_cast<int64_t>(size);
+  const std::string name = node.name;
+  return kernel([=](const KernelArgs& args) {
+    auto* src = static_cast<const std::byte*>(args.inputs[0]);
+    auto* dst = static_cast<std::byte*>(args.outputs[0]);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < indices; ++i) {
+        int64_t index = index_type == DType::i32 ? static_cast<const int32_t*>(args.inputs[1])[i]
+                                                 : static_cast<const int64_t*>(args.inputs[1])[i];
+        if (index < 0) index += dim;
+        if (index < 0 || index >= dim)
+          fail("node '{}' (Gather): index {} out of range [0, {})", name, index, dim);
+        std::memcpy(dst, src + (o * dim + index) * inner_bytes, inner_bytes);
+        dst += inner_bytes;
+      }
+  });
+}
+
+std::unique_ptr<Kernel> pad(const Graph& graph, const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  std::vector<int64_t> pads =
+      graph.opset < 11 ? node.attr_ints("pads") : constant_ints(graph, node, 1);
+  const std::string mode = node.attr_string("mode", "constant");
+  float value = static_cast<float>(node.attr_float("value", 0.0));
+  if (graph.opset >= 11 && node.inputs.size() > 2 && node.inputs[2] >= 0) {
+    const Tensor* constant = graph.constant_input(node, 2);
+    if (!constant) fail("node '{}' (Pad): constant_value must be a constant", node.name);
+    value = static_cast<float>(to_doubles(*constant).at(0));
+  }
+  const size_t rank = x.size();
+  Shape in_strides = strides_of(x), out_strides = strides_of(y);
+  return kernel([=](const KernelArgs& args) {
+    auto* src = static_cast<const float*>(args.inputs[0]);
+    auto* dst = static_cast<float*>(args.outputs[0]);
+    const int64_t count = element_count(y);
+    for (int64_t flat = 0; flat < count; ++flat) {
+      int64_t offset = 0;
+      bool outside = false;
+      for (size_t d = 0; d < rank; ++d) {
+        int64_t i = flat / out_strides[d] % y[d] - pads[d];
+        if (i < 0 || i >= x[d]) {
+          if (mode == "edge")
+            i = std::clamp<int64_t>(i, 0, x[d] - 1);
+          else if (mode == "reflect")
+            i = i < 0 ? -i : 2 * (x[d] - 1) - i;
+          else
+            outside = true;
+        }
+        offset += i * in_strides[d];
+      }
+      dst[flat] = outside ? value : src[offset];
+    }
+  });
+}
+
+std::unique_ptr<Kernel> copy(const Graph& graph, const Node& node) {
+  const int64_t bytes = graph.values[node.outputs[0]].bytes();
+  return kernel([=](const KernelArgs& args) {
+    if (args.outputs[0] != args.inputs[0]) std::memcpy(args.outputs[0], args.inputs[0], bytes);
+  });
+}
+
+}  // namespace cosched::ref
