@@ -145,6 +145,14 @@ std::vector<Tensor> OpCase::run(Backend& backend) const {
   return executor.run(inputs);
 }
 
+std::string OpCase::implementation(Backend& backend) const {
+  GraphExecutor executor(graph(), backend);
+  std::string text;
+  for (const auto& step : executor.steps())
+    text += (text.empty() ? "" : " + ") + step.implementation;
+  return text;
+}
+
 bool OpCase::check(Backend& backend) const {
   {
     Graph g = graph();

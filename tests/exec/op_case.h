@@ -38,6 +38,8 @@ class OpCase {
   // value where the reference is finite. Returns false (the op is skipped) when `backend`
   // does not support the node.
   bool check(Backend& backend) const;
+  // The implementations `backend` compiles the node to ("dnnl:...", "ref").
+  std::string implementation(Backend& backend) const;
 
  private:
   std::string op_;

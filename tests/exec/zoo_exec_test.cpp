@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "cos/exec/cpu/cpu_backend.h"
 #include "cos/exec/graph_executor.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/io/tensor_file.h"
@@ -47,6 +48,15 @@ TEST(ZooExec, ReferenceMatchesPyTorchOnSmallModels) {
   for (const char* name :
        {"squeezenet1_1", "shufflenet_v2_x1_0", "mobilenet_v2", "efficientnet_b0"})
     check_model(name, reference);
+}
+
+TEST(ZooExec, CpuMatchesPyTorchOnEveryModel) {
+  if (test::zoo_dir().empty()) GTEST_SKIP() << "models/ not exported; run `make models`";
+  CpuBackend cpu(CoreSet::all());
+  for (const char* name :
+       {"resnet18", "mobilenet_v2", "squeezenet1_1", "googlenet", "efficientnet_b0",
+        "shufflenet_v2_x1_0", "vgg11", "vit_b_16", "convnext_tiny"})
+    check_model(name, cpu);
 }
 
 }  // namespace

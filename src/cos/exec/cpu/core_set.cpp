@@ -1,0 +1,106 @@
+#include "cos/exec/cpu/core_set.h"
+
+#include <omp.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <numeric>
+
+#include "cos/common/error.h"
+
+namespace cosched {
+namespace {
+
+// The online cores (not the calling thread's mask: pinned threads parse core sets too).
+std::vector<int> allowed_cores() {
+  std::vector<int> cores(static_cast<size_t>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))));
+  std::iota(cores.begin(), cores.end(), 0);
+  return cores;
+}
+
+int parse_core(const std::string& text, const std::string& part) {
+  int value = -1;
+  auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+  if (ec != std::errc() || end != part.data() + part.size() || value < 0)
+    fail("processor '{}': expected cpu:N, cpu:N-M or cpu:N,M", text);
+  return value;
+}
+
+std::vector<int> thread_cores() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  std::vector<int> cores;
+  if (sched_getaffinity(0, sizeof(mask), &mask) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &mask)) cores.push_back(c);
+  return cores;
+}
+
+}  // namespace
+
+CoreSet CoreSet::parse(const std::string& text) {
+  if (text.rfind("cpu:", 0) != 0) fail("processor '{}': expected cpu:N, cpu:N-M or cpu:N,M", text);
+  CoreSet set;
+  std::string list = text.substr(4);
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string part =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t dash = part.find('-');
+    int lo = parse_core(text, part.substr(0, dash));
+    int hi = dash == std::string::npos ? lo : parse_core(text, part.substr(dash + 1));
+    if (hi < lo) fail("processor '{}': empty range {}", text, part);
+    for (int c = lo; c <= hi; ++c) set.cores.push_back(c);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  std::sort(set.cores.begin(), set.cores.end());
+  set.cores.erase(std::unique(set.cores.begin(), set.cores.end()), set.cores.end());
+  std::vector<int> allowed = allowed_cores();
+  for (int c : set.cores)
+    if (!std::binary_search(allowed.begin(), allowed.end(), c))
+      fail("processor '{}': core {} is not available (this machine has {} cores)", text, c,
+           allowed.size());
+  return set;
+}
+
+CoreSet CoreSet::all() {
+  return CoreSet{allowed_cores()};
+}
+
+std::string CoreSet::name() const {
+  std::string text = "cpu:";
+  for (size_t i = 0; i < cores.size();) {
+    size_t j = i;
+    while (j + 1 < cores.size() && cores[j + 1] == cores[j] + 1) ++j;
+    if (i > 0) text += ',';
+    text += std::to_string(cores[i]);
+    if (j > i) text += '-' + std::to_string(cores[j]);
+    i = j + 1;
+  }
+  return text;
+}
+
+void pin_threads(const CoreSet& set) {
+  omp_set_dynamic(0);
+  omp_set_num_threads(set.threads());
+#pragma omp parallel num_threads(set.threads())
+  {
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    CPU_SET(set.cores[omp_get_thread_num()], &mask);
+    sched_setaffinity(0, sizeof(mask), &mask);
+  }
+}
+
+std::vector<std::vector<int>> team_affinity() {
+  std::vector<std::vector<int>> result(omp_get_max_threads());
+#pragma omp parallel
+  result[omp_get_thread_num()] = thread_cores();
+  return result;
+}
+
+}  // namespace cosched

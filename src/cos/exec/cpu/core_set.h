@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cosched {
+
+// The cores of one cpu processor, e.g. "cpu:0", "cpu:1", "cpu:0-1", "cpu:0,2-3".
+struct CoreSet {
+  std::vector<int> cores;  // ascending, distinct
+
+  // Throws cosched::Error naming `text` when it is malformed or names a core this machine
+  // does not have.
+  static CoreSet parse(const std::string& text);
+  // Every online core of this machine.
+  static CoreSet all();
+  int threads() const { return static_cast<int>(cores.size()); }
+  std::string name() const;  // "cpu:0-1"
+};
+
+// Sets the calling thread's OpenMP team to one thread per core and pins thread i of the
+// team (the calling thread is thread 0) to cores[i]. libgomp reuses the same pool threads
+// for the caller's later teams of that size, so oneDNN's parallel regions stay on the set.
+void pin_threads(const CoreSet& set);
+
+// The cores each thread of the calling thread's next OpenMP team may run on (for tests).
+std::vector<std::vector<int>> team_affinity();
+
+}  // namespace cosched

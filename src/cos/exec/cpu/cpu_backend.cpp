@@ -1,0 +1,198 @@
+#include "cos/exec/cpu/cpu_backend.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "cos/common/error.h"
+#include "cos/exec/cpu/chain_kernel.h"
+#include "cos/exec/cpu/dnnl_ops.h"
+
+namespace cosched {
+namespace {
+
+bool is_matmul(const std::string& op) {
+  return op == "Gemm" || op == "MatMul";
+}
+
+std::string attr_text(const AttrValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, Tensor>)
+          return "tensor" + shape_string(v.shape);
+        else if constexpr (std::is_same_v<T, std::string>)
+          return v;
+        else if constexpr (std::is_arithmetic_v<T>)
+          return fmt::format("{}", v);
+        else
+          return fmt::format("{}", fmt::join(v, ","));
+      },
+      value);
+}
+
+// What makes two groups compile to the same kernel: ops, attributes, input shapes and
+// which inputs are constant.
+std::string signature(const Graph& graph, std::span<const Node* const> group) {
+  std::string text;
+  for (const Node* node : group) {
+    text += node->op + "(";
+    for (int v : node->inputs) {
+      if (v < 0)
+        text += "-;";
+      else
+        text += shape_string(graph.values[v].shape) + (graph.values[v].is_constant() ? "c;" : ";");
+    }
+    for (const auto& [key, value] : node->attrs) text += key + "=" + attr_text(value) + ";";
+    text += ")";
+  }
+  return text;
+}
+
+// Times `kernel` on scratch memory for the group's args: the best of a few runs, in ms.
+double time_kernel(Kernel& kernel, const Graph& graph, std::span<const Node* const> group) {
+  std::vector<std::vector<std::byte>> buffers;
+  KernelArgs args;
+  auto scratch = [&](int v) -> void* {
+    buffers.emplace_back(static_cast<size_t>(graph.values[v].bytes()));
+    return buffers.back().data();
+  };
+  for (const Node* node : group)
+    for (int v : node->inputs) {
+      bool internal = v >= 0 && node != group.front() && graph.values[v].producer >= 0 &&
+                      std::any_of(group.begin(), group.end(),
+                                  [&](const Node* n) { return n->outputs[0] == v; });
+      if (v < 0 || internal)
+        args.inputs.push_back(nullptr);
+      else if (graph.values[v].is_constant())
+        args.inputs.push_back(graph.values[v].data->bytes.data());
+      else
+        args.inputs.push_back(scratch(v));
+    }
+  for (int v : group.back()->outputs) args.outputs.push_back(v < 0 ? nullptr : scratch(v));
+  kernel.run(args);  // warm-up
+  double best = 1e30, spent = 0;
+  for (int i = 0; i < 5 && (i < 2 || spent < 50); ++i) {
+    auto start = std::chrono::steady_clock::now();
+    kernel.run(args);
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    best = std::min(best, ms);
+    spent += ms;
+  }
+  return best;
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend(CoreSet cores)
+    : cores_(std::move(cores)), context_{dnnl::engine(dnnl::engine::kind::cpu, 0), {}} {
+  context_.stream = dnnl::stream(context_.engine);
+}
+
+void CpuBackend::bind_thread() {
+  pin_threads(cores_);
+}
+
+bool CpuBackend::supports(const Graph& graph, const Node& node) const {
+  // Every op runs here: on oneDNN where it has a primitive, else on the reference kernel.
+  return reference_.supports(graph, node);
+}
+
+bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group,
+                          const Node& next) const {
+  const Node& head = *group[0];
+  if (head.op != "Conv" && !is_matmul(head.op)) return false;
+  const int produced = group.back()->outputs[0];
+  const Shape& shape = graph.values[produced].shape;
+  for (int v : next.inputs)
+    if (v >= 0 && graph.values[v].dtype != DType::f32) return false;
+  if (next.outputs.size() != 1 || graph.values[next.outputs[0]].shape != shape) return false;
+  if (next.op == "Add") {
+    if (group.size() != 1 || next.inputs.size() != 2) return false;
+    const int other = next.inputs[0] == produced ? next.inputs[1] : next.inputs[0];
+    if (other == produced) return false;
+    const Value& o = graph.values[other];
+    if (head.op == "Conv") return o.shape == shape;  // the sum post-op
+    // A bias: constant, one value per output column.
+    bool has_c = head.inputs.size() > 2 && head.inputs[2] >= 0;
+    return !has_c && o.is_constant() && !shape.empty() && o.data->size() == shape.back() &&
+           !o.shape.empty() && o.shape.back() == shape.back();
+  }
+  return dnnl_ops::eltwise_of(graph, next).has_value();
+}
+
+std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
+                                            std::span<const Node* const> group) {
+  std::unique_ptr<Kernel> kernel = compile_one(graph, group);
+  if (kernel) return kernel;
+  // oneDNN refused the fused group: run its nodes one after the other.
+  std::vector<std::unique_ptr<Kernel>> parts;
+  for (const Node* node : group) {
+    std::span<const Node* const> one(&node, 1);
+    auto part = compile_one(graph, one);
+    parts.push_back(part ? std::move(part) : reference_.compile(graph, one));
+  }
+  return std::make_unique<ChainKernel>(graph, group, std::move(parts));
+}
+
+std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
+                                                std::span<const Node* const> group) {
+  const Node& node = *group[0];
+  const std::string& op = node.op;
+  // oneDNN kernels here work in f32; other dtypes (data movement) take the reference.
+  for (int v : node.inputs)
+    if (v >= 0 && graph.values[v].dtype != DType::f32) return reference_.compile(graph, group);
+  std::unique_ptr<Kernel> kernel;
+  if (op == "Conv" || is_matmul(op)) return fastest(graph, group);
+  if (group.size() != 1) return nullptr;
+  if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" || op == "GlobalMaxPool")
+    kernel = dnnl_ops::pool(context_, graph, node);
+  else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div")
+    kernel = dnnl_ops::binary(context_, graph, node);
+  else if (op == "Concat")
+    kernel = dnnl_ops::concat(context_, graph, node);
+  else if (op == "Softmax")
+    kernel = dnnl_ops::softmax(context_, graph, node);
+  else if (op == "ReduceMean")
+    kernel = dnnl_ops::reduce_mean(context_, graph, node);
+  else if (op == "Transpose")
+    kernel = dnnl_ops::transpose(context_, graph, node);
+  else if (op == "LayerNormalization")
+    kernel = dnnl_ops::layer_norm(context_, graph, node);
+  else if (op == "BatchNormalization")
+    kernel = dnnl_ops::batch_norm(context_, graph, node);
+  else if (dnnl_ops::eltwise_of(graph, node))
+    kernel = dnnl_ops::eltwise(context_, graph, node);
+  return kernel ? std::move(kernel) : reference_.compile(graph, group);
+}
+
+std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph,
+                                            std::span<const Node* const> group) {
+  const Node& node = *group[0];
+  const bool conv = node.op == "Conv";
+  if (conv && !graph.constant_input(node, 1)) return nullptr;
+  const int variants = conv ? dnnl_ops::conv_variants() : dnnl_ops::matmul_variants();
+  auto build = [&](int variant) -> std::unique_ptr<DnnlKernel> {
+    return conv ? dnnl_ops::conv(context_, graph, group, variant)
+                : dnnl_ops::matmul(context_, graph, group, variant);
+  };
+  const std::string key = signature(graph, group);
+  if (auto it = choices_.find(key); it != choices_.end()) return build(it->second);
+  std::unique_ptr<DnnlKernel> best;
+  double best_ms = 0;
+  int best_variant = -1;
+  for (int v = 0; v < variants; ++v) {
+    auto kernel = build(v);
+    if (!kernel) continue;
+    double ms = time_kernel(*kernel, graph, group);
+    if (!best || ms < best_ms) {
+      best = std::move(kernel);
+      best_ms = ms;
+      best_variant = v;
+    }
+  }
+  if (best) choices_[key] = best_variant;
+  return best;
+}
+
+}  // namespace cosched

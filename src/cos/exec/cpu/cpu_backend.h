@@ -1,0 +1,39 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "cos/exec/cpu/core_set.h"
+#include "cos/exec/cpu/dnnl_kernel.h"
+#include "cos/exec/reference/reference_backend.h"
+
+namespace cosched {
+
+// The `cpu` backend: oneDNN primitives on one core set, threads pinned to its cores.
+// Conv and Gemm/MatMul fuse a following residual/bias Add and activations; where oneDNN
+// has several good layouts, compile() times each once and remembers the fastest by op
+// signature (for this core set's thread count). Ops without a oneDNN primitive run the
+// reference kernel, and say so in their implementation ("ref").
+class CpuBackend : public Backend {
+ public:
+  explicit CpuBackend(CoreSet cores);
+
+  std::string name() const override { return "cpu"; }
+  bool supports(const Graph& graph, const Node& node) const override;
+  bool can_fuse(const Graph& graph, std::span<const Node* const> group,
+                const Node& next) const override;
+  std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
+  void bind_thread() override;
+  const CoreSet& cores() const { return cores_; }
+
+ private:
+  std::unique_ptr<Kernel> compile_one(const Graph& graph, std::span<const Node* const> group);
+  std::unique_ptr<Kernel> fastest(const Graph& graph, std::span<const Node* const> group);
+
+  CoreSet cores_;
+  DnnlContext context_;
+  ReferenceBackend reference_;
+  std::map<std::string, int> choices_;  // op signature -> fastest variant
+};
+
+}  // namespace cosched

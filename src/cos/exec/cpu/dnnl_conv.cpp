@@ -1,0 +1,107 @@
+// Conv on oneDNN, with a fused residual Add (sum post-op) and fused activations.
+#include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/window.h"
+
+namespace cosched::dnnl_ops {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+
+namespace {
+
+// The layouts timed for src/dst: what oneDNN picks, channel blocks of 16 (jit:avx512
+// kernels that scale with threads), plain NCHW, channels last.
+enum Variant { any, blocked16, plain, channels_last, count };
+
+tag activation_tag(Variant v, size_t rank) {
+  switch (v) {
+    case any:
+      return tag::any;
+    case blocked16:
+      return rank == 3 ? tag::nCw16c : rank == 4 ? tag::nChw16c : tag::nCdhw16c;
+    case plain:
+      return rank == 3 ? tag::ncw : rank == 4 ? tag::nchw : tag::ncdhw;
+    default:
+      return rank == 3 ? tag::nwc : rank == 4 ? tag::nhwc : tag::ndhwc;
+  }
+}
+
+}  // namespace
+
+int conv_variants() {
+  return Variant::count;
+}
+
+std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
+                                 std::span<const Node* const> group, int variant) {
+  const Node& node = *group[0];
+  const Shape& x = graph.values[node.inputs[0]].shape;
+  const Shape& w = graph.values[node.inputs[1]].shape;
+  const Shape& y = graph.values[group.back()->outputs[0]].shape;
+  const Window win = window_of(node, x, y, Shape(w.begin() + 2, w.end()));
+  const int64_t groups = node.attr_int("group", 1);
+  const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
+  const bool has_sum = group.size() > 1 && group[1]->op == "Add";
+  const auto activations = group.subspan(has_sum ? 2 : 1);
+
+  memory::dims dilation, strides = win.stride;
+  for (int64_t d : win.dilation) dilation.push_back(d - 1);  // oneDNN counts the holes
+  memory::dims weight_dims = to_dims(w);
+  if (groups > 1) {
+    weight_dims[0] /= groups;
+    weight_dims.insert(weight_dims.begin(), groups);
+  }
+  const auto f32 = memory::data_type::f32;
+  const tag act = activation_tag(static_cast<Variant>(variant), x.size());
+  memory::desc src_any(to_dims(x), f32, act), dst_any(to_dims(y), f32, act);
+  memory::desc weights_any(weight_dims, f32, tag::any);
+  memory::desc bias_desc = has_bias ? plain_desc({w[0]}) : memory::desc();
+
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(eltwise_post_ops(graph, activations, has_sum));
+
+  dnnl::convolution_forward::primitive_desc pd;
+  try {
+    dnnl::convolution_forward::desc desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_any,
+        weights_any, bias_desc, dst_any, strides, dilation, win.pad_begin, win.pad_end);
+    pd = dnnl::convolution_forward::primitive_desc(desc, attr, context.engine);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+  static const char* names[] = {"any", "16c", "plain", "nhwc"};
+  auto kernel =
+      std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd) + " (" + names[variant] + ")");
+  memory src_user(plain_desc(x), context.engine, nullptr);
+  memory dst_user(plain_desc(y), context.engine, nullptr);
+  kernel->bind_input(0, src_user);
+  kernel->bind_output(0, dst_user);
+  memory src = kernel->reordered_input(src_user, pd.src_desc());
+  memory dst = kernel->output_in(dst_user, pd.dst_desc());
+  if (has_sum) {
+    // The sum post-op adds what dst holds: put the other Add operand there first.
+    const Node& add = *group[1];
+    size_t other = add.inputs[0] == node.outputs[0] ? 1 : 0;
+    size_t index = node.inputs.size() + other;
+    memory skip_user(plain_desc(y), context.engine, nullptr);
+    kernel->bind_input(index, skip_user);
+    kernel->add(dnnl::reorder(skip_user, dst), {{DNNL_ARG_FROM, skip_user}, {DNNL_ARG_TO, dst}});
+  }
+  // ONNX weights (OC, IC/G, k...) are oneDNN's plain goihw once the group dim is split off.
+  memory weights_user =
+      constant_memory(context, plain_desc(Shape(weight_dims.begin(), weight_dims.end())),
+                      graph.constant_input(node, 1)->bytes.data());
+  memory weights = packed(context, weights_user, pd.weights_desc());
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+  if (has_bias) {
+    memory bias_user(bias_desc, context.engine, nullptr);
+    kernel->bind_input(2, bias_user);
+    args[DNNL_ARG_BIAS] = bias_user;
+  }
+  kernel->add(dnnl::convolution_forward(pd), args);
+  kernel->finish_output(dst, dst_user);
+  return kernel;
+}
+
+}  // namespace cosched::dnnl_ops

@@ -1,0 +1,58 @@
+#include "cos/exec/cpu/dnnl_kernel.h"
+
+namespace cosched {
+
+using dnnl::memory;
+
+dnnl::memory DnnlKernel::reordered_input(const memory& user, const memory::desc& desc) {
+  if (user.get_desc() == desc) return user;
+  memory internal(desc, context_.engine);
+  add(dnnl::reorder(user, internal), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, internal}});
+  return internal;
+}
+
+dnnl::memory DnnlKernel::output_in(const memory& user, const memory::desc& desc) {
+  return user.get_desc() == desc ? user : memory(desc, context_.engine);
+}
+
+void DnnlKernel::finish_output(const memory& internal, const memory& user) {
+  if (internal.get() == user.get()) return;
+  add(dnnl::reorder(internal, user), {{DNNL_ARG_FROM, internal}, {DNNL_ARG_TO, user}});
+}
+
+void DnnlKernel::run(const KernelArgs& args) {
+  for (auto& b : inputs_) b.memory.set_data_handle(const_cast<void*>(args.inputs[b.index]));
+  for (auto& b : outputs_) b.memory.set_data_handle(args.outputs[b.index]);
+  for (auto& call : calls_) call.primitive.execute(context_.stream, call.args);
+  context_.stream.wait();
+}
+
+memory::dims to_dims(const Shape& shape) {
+  if (shape.empty()) return {1};
+  return memory::dims(shape.begin(), shape.end());
+}
+
+memory::desc plain_desc(const Shape& shape, memory::data_type type) {
+  memory::dims dims = to_dims(shape);
+  memory::dims strides(dims.size(), 1);
+  for (size_t i = dims.size(); i-- > 1;) strides[i - 1] = strides[i] * dims[i];
+  return memory::desc(dims, type, strides);
+}
+
+memory constant_memory(const DnnlContext& context, const memory::desc& desc, const void* data) {
+  return memory(desc, context.engine, const_cast<void*>(data));
+}
+
+memory packed(const DnnlContext& context, const memory& source, const memory::desc& desc) {
+  memory from = source, result(desc, context.engine);
+  dnnl::stream stream = context.stream;  // a handle: the same stream
+  dnnl::reorder(from, result).execute(stream, from, result);
+  stream.wait();
+  return result;
+}
+
+std::string impl_name(const dnnl::primitive_desc_base& pd) {
+  return pd.impl_info_str();
+}
+
+}  // namespace cosched

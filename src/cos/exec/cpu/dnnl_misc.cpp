@@ -1,0 +1,264 @@
+// The other ops on oneDNN primitives, on plain layouts.
+#include <map>
+
+#include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/window.h"
+
+namespace cosched::dnnl_ops {
+
+using dnnl::algorithm;
+using dnnl::memory;
+using dnnl::prop_kind;
+
+namespace {
+
+const Shape& shape_of(const Graph& graph, int value) {
+  return graph.values[value].shape;
+}
+
+// A kernel running one primitive from plain inputs to plain outputs: `inputs` pairs an
+// arg index with the primitive argument it feeds.
+std::unique_ptr<DnnlKernel> single(const DnnlContext& context, const dnnl::primitive_desc_base& pd,
+                                   dnnl::primitive primitive,
+                                   const std::vector<std::pair<int, memory::desc>>& inputs,
+                                   const std::vector<int>& input_indices, const memory::desc& dst) {
+  auto kernel = std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd));
+  std::unordered_map<int, memory> args;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    memory m(inputs[i].second, context.engine, nullptr);
+    kernel->bind_input(input_indices[i], m);
+    args[inputs[i].first] = m;
+  }
+  memory out(dst, context.engine, nullptr);
+  kernel->bind_output(0, out);
+  args[DNNL_ARG_DST] = out;
+  kernel->add(primitive, args);
+  return kernel;
+}
+
+int64_t product(const Shape& shape, size_t from, size_t to) {
+  int64_t p = 1;
+  for (size_t i = from; i < to; ++i) p *= shape[i];
+  return p;
+}
+
+}  // namespace
+
+std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  const bool global = node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool";
+  const bool is_max = node.op == "MaxPool" || node.op == "GlobalMaxPool";
+  Window w = window_of(node, x, y,
+                       global ? Shape(x.begin() + 2, x.end()) : node.attr_ints("kernel_shape"));
+  const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
+  // oneDNN would count the extra end padding of ceil_mode as padding too.
+  if (!is_max && include_pad && w.pad_end != w.pad_end_attr) return nullptr;
+  memory::dims dilation;
+  for (int64_t d : w.dilation) dilation.push_back(d - 1);
+  algorithm alg = is_max        ? algorithm::pooling_max
+                  : include_pad ? algorithm::pooling_avg_include_padding
+                                : algorithm::pooling_avg_exclude_padding;
+  try {
+    dnnl::pooling_v2_forward::desc desc(prop_kind::forward_inference, alg, plain_desc(x),
+                                        plain_desc(y), w.stride, w.kernel, dilation, w.pad_begin,
+                                        w.pad_end);
+    dnnl::pooling_v2_forward::primitive_desc pd(desc, context.engine);
+    return single(context, pd, dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, plain_desc(x)}}, {0},
+                  plain_desc(y));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& graph,
+                                    const Node& node) {
+  auto steps = eltwise_of(graph, node);
+  if (!steps) return nullptr;
+  memory::desc data = plain_desc(shape_of(graph, node.outputs[0]));
+  auto kernel = std::make_unique<DnnlKernel>(context, "");
+  memory src(data, context.engine, nullptr), dst(data, context.engine, nullptr);
+  kernel->bind_input(0, src);
+  kernel->bind_output(0, dst);
+  std::string implementation;
+  try {
+    // The first step reads the input, the others (HardSigmoid's clip) work in place on dst.
+    for (size_t i = 0; i < steps->size(); ++i) {
+      const Eltwise& e = (*steps)[i];
+      dnnl::eltwise_forward::desc desc(prop_kind::forward_inference, e.alg, data, e.alpha, e.beta);
+      dnnl::eltwise_forward::primitive_desc pd(desc, context.engine);
+      kernel->add(dnnl::eltwise_forward(pd),
+                  {{DNNL_ARG_SRC, i == 0 ? src : dst}, {DNNL_ARG_DST, dst}});
+      implementation += (i ? " + " : "dnnl:") + impl_name(pd);
+    }
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+  kernel->set_implementation(implementation);
+  return kernel;
+}
+
+std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,
+                                   const Node& node) {
+  static const std::map<std::string, algorithm> algs = {{"Add", algorithm::binary_add},
+                                                        {"Sub", algorithm::binary_sub},
+                                                        {"Mul", algorithm::binary_mul},
+                                                        {"Div", algorithm::binary_div}};
+  auto alg = algs.find(node.op);
+  if (alg == algs.end()) return nullptr;
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  int first = 0, second = 1;
+  // oneDNN broadcasts only the second operand: swap when the first is the smaller one.
+  if (shape_of(graph, node.inputs[0]) != y) {
+    if (node.op == "Sub" || node.op == "Div") return nullptr;
+    std::swap(first, second);
+  }
+  const Shape& s0 = shape_of(graph, node.inputs[first]);
+  if (s0 != y) return nullptr;
+  Shape s1 = shape_of(graph, node.inputs[second]);
+  s1.insert(s1.begin(), y.size() - s1.size(), 1);
+  try {
+    dnnl::binary::desc desc(alg->second, plain_desc(s0), plain_desc(s1), plain_desc(y));
+    dnnl::binary::primitive_desc pd(desc, context.engine);
+    return single(context, pd, dnnl::binary(pd),
+                  {{DNNL_ARG_SRC_0, plain_desc(s0)}, {DNNL_ARG_SRC_1, plain_desc(s1)}},
+                  {first, second}, plain_desc(y));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph,
+                                   const Node& node) {
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  int64_t axis = node.attr_int("axis", 0);
+  if (axis < 0) axis += static_cast<int64_t>(y.size());
+  std::vector<memory::desc> descs;
+  std::vector<std::pair<int, memory::desc>> inputs;
+  std::vector<int> indices;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    descs.push_back(plain_desc(shape_of(graph, node.inputs[i])));
+    inputs.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), descs.back()});
+    indices.push_back(static_cast<int>(i));
+  }
+  try {
+    dnnl::concat::primitive_desc pd(plain_desc(y), static_cast<int>(axis), descs, context.engine);
+    return single(context, pd, dnnl::concat(pd), inputs, indices, plain_desc(y));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& graph,
+                                    const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const int64_t rank = static_cast<int64_t>(x.size());
+  int64_t axis = node.attr_int("axis", graph.opset >= 13 ? -1 : 1);
+  if (axis < 0) axis += rank;
+  // Before opset 13 Softmax works on the input coerced to 2-D at `axis`.
+  Shape shape = graph.opset >= 13 ? x : Shape{product(x, 0, axis), product(x, axis, x.size())};
+  if (graph.opset < 13) axis = 1;
+  memory::desc data = plain_desc(shape);
+  try {
+    dnnl::softmax_forward::desc desc(prop_kind::forward_inference, data, static_cast<int>(axis));
+    dnnl::softmax_forward::primitive_desc pd(desc, context.engine);
+    return single(context, pd, dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, data}}, {0}, data);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> reduce_mean(const DnnlContext& context, const Graph& graph,
+                                        const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  Shape kept = x;
+  std::vector<int64_t> axes = node.attr_ints("axes");
+  if (axes.empty())
+    for (auto& d : kept) d = 1;
+  for (int64_t a : axes) kept[a < 0 ? a + static_cast<int64_t>(x.size()) : a] = 1;
+  try {
+    dnnl::reduction::desc desc(algorithm::reduction_mean, plain_desc(x), plain_desc(kept), 0.0f,
+                               0.0f);
+    dnnl::reduction::primitive_desc pd(desc, context.engine);
+    return single(context, pd, dnnl::reduction(pd), {{DNNL_ARG_SRC, plain_desc(x)}}, {0},
+                  plain_desc(kept));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> transpose(const DnnlContext& context, const Graph& graph,
+                                      const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  if (y.empty()) return nullptr;
+  std::vector<int64_t> perm = node.attr_ints("perm");
+  if (perm.empty())
+    for (size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
+  // The input read in output order: dims of y, strides of x permuted.
+  memory::dims in_strides(x.size(), 1), read(y.size());
+  for (size_t i = x.size(); i-- > 1;) in_strides[i - 1] = in_strides[i] * x[i];
+  for (size_t i = 0; i < y.size(); ++i) read[i] = in_strides[perm[i]];
+  memory::desc src(to_dims(y), memory::data_type::f32, read);
+  try {
+    dnnl::reorder::primitive_desc pd(context.engine, src, context.engine, plain_desc(y));
+    return single(context, pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, src}}, {0}, plain_desc(y));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> layer_norm(const DnnlContext& context, const Graph& graph,
+                                       const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  int64_t axis = node.attr_int("axis", -1);
+  if (axis < 0) axis += static_cast<int64_t>(x.size());
+  // Normalized over the trailing dims [axis, rank): a 2-D view {rows, len}.
+  Shape rows_len = {product(x, 0, axis), product(x, axis, x.size())};
+  const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
+  auto flags = dnnl::normalization_flags::use_scale;
+  if (has_bias) flags = flags | dnnl::normalization_flags::use_shift;
+  memory::desc data = plain_desc(rows_len), param = plain_desc({rows_len[1]});
+  try {
+    dnnl::layer_normalization_forward::desc desc(
+        prop_kind::forward_inference, data, static_cast<float>(node.attr_float("epsilon", 1e-5)),
+        flags);
+    dnnl::layer_normalization_forward::primitive_desc pd(desc, context.engine);
+    std::vector<std::pair<int, memory::desc>> inputs = {{DNNL_ARG_SRC, data},
+                                                        {DNNL_ARG_SCALE, param}};
+    std::vector<int> indices = {0, 1};
+    if (has_bias) {
+      inputs.push_back({DNNL_ARG_SHIFT, param});
+      indices.push_back(2);
+    }
+    return single(context, pd, dnnl::layer_normalization_forward(pd), inputs, indices, data);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> batch_norm(const DnnlContext& context, const Graph& graph,
+                                       const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  if (x.size() < 2) return nullptr;
+  memory::desc data = plain_desc(x), param = plain_desc({x[1]});
+  auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+               dnnl::normalization_flags::use_shift;
+  try {
+    dnnl::batch_normalization_forward::desc desc(
+        prop_kind::forward_inference, data, static_cast<float>(node.attr_float("epsilon", 1e-5)),
+        flags);
+    dnnl::batch_normalization_forward::primitive_desc pd(desc, context.engine);
+    return single(context, pd, dnnl::batch_normalization_forward(pd),
+                  {{DNNL_ARG_SRC, data},
+                   {DNNL_ARG_SCALE, param},
+                   {DNNL_ARG_SHIFT, param},
+                   {DNNL_ARG_MEAN, param},
+                   {DNNL_ARG_VARIANCE, param}},
+                  {0, 1, 2, 3, 4}, data);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+}  // namespace cosched::dnnl_ops

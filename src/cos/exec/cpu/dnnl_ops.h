@@ -1,0 +1,50 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "cos/exec/cpu/dnnl_kernel.h"
+
+namespace cosched::dnnl_ops {
+
+// One oneDNN eltwise step: alg(alpha, beta).
+struct Eltwise {
+  dnnl::algorithm alg;
+  float alpha = 0, beta = 0;
+};
+// The eltwise steps that compute `node` (HardSigmoid takes two), or nullopt when oneDNN
+// has none (Erf) or an operand it needs is not constant.
+std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& node);
+// Post-ops: a sum (adds what dst holds) when asked, then the activations of `nodes`.
+dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
+                                bool sum_first = false);
+
+// Builders: each returns nullptr when oneDNN cannot build that variant. `variant` picks
+// one of the layouts that compile-time timing compares (variants() of them).
+int conv_variants();
+std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
+                                 std::span<const Node* const> group, int variant);
+int matmul_variants();
+std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
+                                   std::span<const Node* const> group, int variant);
+std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node);
+std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& graph,
+                                    const Node& node);
+std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,
+                                   const Node& node);
+std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph,
+                                   const Node& node);
+std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& graph,
+                                    const Node& node);
+std::unique_ptr<DnnlKernel> reduce_mean(const DnnlContext& context, const Graph& graph,
+                                        const Node& node);
+std::unique_ptr<DnnlKernel> transpose(const DnnlContext& context, const Graph& graph,
+                                      const Node& node);
+std::unique_ptr<DnnlKernel> layer_norm(const DnnlContext& context, const Graph& graph,
+                                       const Node& node);
+std::unique_ptr<DnnlKernel> batch_norm(const DnnlContext& context, const Graph& graph,
+                                       const Node& node);
+
+}  // namespace cosched::dnnl_ops

@@ -1,0 +1,103 @@
+#include "cos/exec/cpu/cpu_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "cos/common/error.h"
+#include "cos/exec/graph_executor.h"
+#include "cos/models/builtin.h"
+#include "cos/onnx/import.h"
+
+namespace cosched {
+namespace {
+
+Tensor random_input(const Value& value, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  std::vector<float> data(static_cast<size_t>(element_count(value.shape)));
+  for (auto& v : data) v = dist(rng);
+  return from_floats(data, value.shape);
+}
+
+// The built-in models exercise fusion (Conv+Add+Relu, Conv+Clip, MatMul+Add) and views.
+TEST(CpuBackend, BuiltinModelsMatchTheReference) {
+  CpuBackend cpu(CoreSet::all());
+  ReferenceBackend reference;
+  int fused = 0;
+  for (const auto& model : builtin_models()) {
+    SCOPED_TRACE(model.name);
+    Graph graph = import_model_bytes(model.build().serialize(), model.name);
+    std::vector<Tensor> inputs;
+    for (int v : graph.inputs) inputs.push_back(random_input(graph.values[v], 3));
+    GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
+    for (const auto& step : on_cpu.steps()) fused += step.nodes.size() > 1;
+    std::vector<Tensor> expected = on_reference.run(inputs), actual = on_cpu.run(inputs);
+    for (size_t i = 0; i < expected.size(); ++i) {
+      std::vector<double> e = to_doubles(expected[i]), a = to_doubles(actual[i]);
+      double worst = 0, scale = 1e-6;
+      for (size_t k = 0; k < e.size(); ++k) {
+        ASSERT_TRUE(std::isfinite(a[k]));
+        worst = std::max(worst, std::abs(a[k] - e[k]));
+        scale = std::max(scale, std::abs(e[k]));
+      }
+      EXPECT_LE(worst, 1e-4 * scale);
+    }
+  }
+  EXPECT_GT(fused, 5);
+}
+
+TEST(CpuBackend, FusesConvAddReluIntoOneStep) {
+  ModelBuilder b("residual", 1);
+  std::string x = b.input("x", {1, 16, 8, 8});
+  b.output(b.residual_block(x, 16, 1));
+  CpuBackend cpu(CoreSet::all());
+  GraphExecutor executor(import_model_bytes(b.serialize(), "residual"), cpu);
+  bool conv_add_relu = false;
+  for (const auto& step : executor.steps()) {
+    std::string ops;
+    for (int n : step.nodes) ops += executor.graph().nodes[n].op + " ";
+    conv_add_relu = conv_add_relu || ops == "Conv Add Relu ";
+  }
+  EXPECT_TRUE(conv_add_relu);
+}
+
+TEST(CoreSet, ParsesAndNamesCoreSets) {
+  EXPECT_EQ(CoreSet::parse("cpu:0").cores, std::vector<int>{0});
+  EXPECT_EQ(CoreSet::parse("cpu:0").name(), "cpu:0");
+  if (CoreSet::all().threads() >= 2) {
+    EXPECT_EQ(CoreSet::parse("cpu:0-1").cores, (std::vector<int>{0, 1}));
+    EXPECT_EQ(CoreSet::parse("cpu:1,0").name(), "cpu:0-1");
+  }
+  for (const char* bad : {"gpu:0", "cpu:", "cpu:a", "cpu:2-1", "cpu:9999"}) {
+    try {
+      CoreSet::parse(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Pinning, checked through the affinity masks of the OpenMP team oneDNN will use:
+// two executors on disjoint core sets, each on its own thread.
+TEST(CoreSet, PinsEachTeamToItsCores) {
+  if (CoreSet::all().threads() < 2) GTEST_SKIP() << "needs 2 cores";
+  auto check = [](const std::string& text, std::vector<std::vector<int>>* masks) {
+    pin_threads(CoreSet::parse(text));
+    *masks = team_affinity();
+  };
+  std::vector<std::vector<int>> on0, on1, both;
+  std::thread a(check, "cpu:0", &on0), b(check, "cpu:1", &on1), c(check, "cpu:0-1", &both);
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_EQ(on0, (std::vector<std::vector<int>>{{0}}));
+  EXPECT_EQ(on1, (std::vector<std::vector<int>>{{1}}));
+  EXPECT_EQ(both, (std::vector<std::vector<int>>{{0}, {1}}));
+}
+
+}  // namespace
+}  // namespace cosched
