@@ -1,0 +1,101 @@
+#include "cos/sched/platform.h"
+
+#include <set>
+
+#include "cos/common/error.h"
+
+namespace cosched {
+
+int Platform::processor_index(const std::string& id) const {
+  for (size_t i = 0; i < processors.size(); ++i) {
+    if (processors[i].id == id) return static_cast<int>(i);
+  }
+  fail("processor '{}' is not in the platform", id);
+}
+
+std::string Platform::link_name(int link) const {
+  return processors[links[link].from].id + "->" + processors[links[link].to].id;
+}
+
+void Platform::finalize() {
+  if (processors.empty()) fail("platform: no processors");
+  std::set<std::string> ids;
+  for (const auto& p : processors) {
+    if (!ids.insert(p.id).second) fail("platform: processor '{}' listed twice", p.id);
+    if (p.kind != "cpu" && p.kind != "cuda")
+      fail("platform: processor '{}' has unknown kind '{}'", p.id, p.kind);
+    if (p.peak_gflops <= 0 || p.mem_gbps <= 0 || p.launch_ms < 0) {
+      fail("platform: processor '{}' needs positive peak_gflops and mem_gbps", p.id);
+    }
+  }
+  const size_t n = processors.size();
+  link_table_.assign(n * n, -1);
+  for (size_t l = 0; l < links.size(); ++l) {
+    const Link& link = links[l];
+    if (link.from < 0 || link.to < 0 || link.from >= static_cast<int>(n) ||
+        link.to >= static_cast<int>(n) || link.from == link.to) {
+      fail("platform: link {} joins unknown or identical processors", l);
+    }
+    if (link.bandwidth_gbps <= 0 || link.latency_ms < 0)
+      fail("platform: link {} needs positive bandwidth", link_name(l));
+    link_table_[link.from * n + link.to] = static_cast<int>(l);
+  }
+  for (size_t p = 0; p < n; ++p) {
+    for (size_t q = 0; q < n; ++q) {
+      if (p == q || link_table_[p * n + q] >= 0) continue;
+      if (!processors[p].is_host() || !processors[q].is_host()) {
+        fail("platform: no link from {} to {}", processors[p].id, processors[q].id);
+      }
+    }
+  }
+}
+
+Platform platform_from_json(const nlohmann::json& json) {
+  Platform platform;
+  try {
+    for (const auto& p : json.at("processors")) {
+      Processor processor{.id = p.at("id").get<std::string>(),
+                          .kind = p.at("kind").get<std::string>()};
+      processor.peak_gflops = p.value("peak_gflops", processor.peak_gflops);
+      processor.mem_gbps = p.value("mem_gbps", processor.mem_gbps);
+      processor.launch_ms = p.value("launch_ms", processor.launch_ms);
+      platform.processors.push_back(processor);
+    }
+    for (const auto& l : json.value("links", nlohmann::json::array())) {
+      Link link;
+      link.from = platform.processor_index(l.at("from").get<std::string>());
+      link.to = platform.processor_index(l.at("to").get<std::string>());
+      link.latency_ms = l.value("latency_ms", link.latency_ms);
+      link.bandwidth_gbps = l.value("bandwidth_gbps", link.bandwidth_gbps);
+      platform.links.push_back(link);
+    }
+    platform.switch_latency_ms = json.value("switch_latency_ms", platform.switch_latency_ms);
+  } catch (const nlohmann::json::exception& e) {
+    fail("platform: {}", e.what());
+  }
+  platform.finalize();
+  return platform;
+}
+
+nlohmann::json to_json(const Platform& platform) {
+  nlohmann::json processors = nlohmann::json::array();
+  for (const auto& p : platform.processors) {
+    processors.push_back({{"id", p.id},
+                          {"kind", p.kind},
+                          {"peak_gflops", p.peak_gflops},
+                          {"mem_gbps", p.mem_gbps},
+                          {"launch_ms", p.launch_ms}});
+  }
+  nlohmann::json links = nlohmann::json::array();
+  for (const auto& l : platform.links) {
+    links.push_back({{"from", platform.processors[l.from].id},
+                     {"to", platform.processors[l.to].id},
+                     {"latency_ms", l.latency_ms},
+                     {"bandwidth_gbps", l.bandwidth_gbps}});
+  }
+  return {{"processors", processors},
+          {"links", links},
+          {"switch_latency_ms", platform.switch_latency_ms}};
+}
+
+}  // namespace cosched

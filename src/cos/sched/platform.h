@@ -1,0 +1,55 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace cosched {
+
+// A processor the scheduler places units on: a CPU core group or a GPU.
+struct Processor {
+  std::string id;    // "cpu:0", "cpu:0-1", "cuda:0"
+  std::string kind;  // "cpu" or "cuda"
+  // Roofline figures for estimated costs (where no profile measured the processor).
+  double peak_gflops = 100;
+  double mem_gbps = 20;
+  double launch_ms = 0.002;  // fixed cost per unit
+
+  bool is_host() const { return kind == "cpu"; }
+};
+
+// A directed link that carries copies, one at a time. A copy of b bytes occupies it for
+// latency_ms + b / bandwidth.
+struct Link {
+  int from = 0;
+  int to = 0;
+  double latency_ms = 0;
+  double bandwidth_gbps = 10;  // GB/s, 1e9 bytes per second
+
+  double copy_ms(double bytes) const { return latency_ms + bytes / (bandwidth_gbps * 1e6); }
+};
+
+// Processors and links. CPU groups share host memory: between two of them nothing is
+// copied (no link resource), only an event is signalled.
+struct Platform {
+  std::vector<Processor> processors;
+  std::vector<Link> links;
+  double switch_latency_ms = 0.005;  // synchronisation delay on every cross-processor edge
+
+  int processor_index(const std::string& id) const;  // throws cosched::Error if unknown
+  // Index into `links` for a copy from p to q (p != q), or -1 where none is needed
+  // (CPU to CPU).
+  int link_between(int from, int to) const { return link_table_[from * processors.size() + to]; }
+  std::string link_name(int link) const;
+  // Validates (unique ids, known kinds, every pair needing a link has one) and builds
+  // the lookup table. Called by every constructor path.
+  void finalize();
+
+ private:
+  std::vector<int> link_table_;
+};
+
+Platform platform_from_json(const nlohmann::json& json);
+nlohmann::json to_json(const Platform& platform);
+
+}  // namespace cosched

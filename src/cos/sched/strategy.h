@@ -1,0 +1,35 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cos/sched/plan.h"
+
+namespace cosched {
+
+struct StrategyOptions {
+  int max_segments = 0;       // layer: most segments per model; 0 = number of processors
+  double time_limit_s = 60;   // milp: CBC's time limit
+  int exhaustive_limit = 22;  // exhaustive: most free units it will enumerate
+  uint64_t seed = 1;
+};
+
+using Strategy = std::function<Plan(const Problem&, const StrategyOptions&)>;
+
+// All strategies have the signature of DESIGN.md: Plan schedule(const Problem&, const Options&).
+Plan schedule_single(const Problem& problem, const StrategyOptions& options);
+Plan schedule_model(const Problem& problem, const StrategyOptions& options);
+Plan schedule_layer(const Problem& problem, const StrategyOptions& options);
+Plan schedule_heft(const Problem& problem, const StrategyOptions& options);
+Plan schedule_milp(const Problem& problem, const StrategyOptions& options);
+Plan schedule_exhaustive(const Problem& problem, const StrategyOptions& options);
+
+// The LP relaxation of the MILP: a lower bound on the period of every plan.
+double lp_bound_ms(const Problem& problem);
+
+std::vector<std::string> strategy_names();  // in the order `cos compare` runs them
+// Runs a strategy by name, timing it into plan.search_s. Throws on an unknown name.
+Plan run_strategy(const std::string& name, const Problem& problem, const StrategyOptions& options);
+
+}  // namespace cosched

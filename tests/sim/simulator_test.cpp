@@ -1,0 +1,157 @@
+#include "cos/sim/simulator.h"
+
+#include <gtest/gtest.h>
+
+#include "cos/common/error.h"
+#include "cos/sched/loads.h"
+#include "support/sched_support.h"
+
+namespace cosched {
+namespace {
+
+using test::make_problem;
+using test::make_tenant;
+
+Plan place(const Problem& problem, const std::vector<std::vector<int>>& units_on) {
+  Plan plan = empty_plan(problem, "hand");
+  for (size_t t = 0; t < problem.tenants.size(); ++t) {
+    size_t n = problem.tenants[t].graph.units.size();
+    plan.placement[t][0] = 0;  // input and output on cpu:0
+    plan.placement[t][n - 1] = 0;
+    for (size_t u = 0; u < units_on[t].size(); ++u) plan.placement[t][u + 1] = units_on[t][u];
+  }
+  return plan;
+}
+
+SimOptions closed(int clients) {
+  SimOptions options;
+  options.mode = "closed";
+  options.clients = clients;
+  return options;
+}
+
+TEST(Simulator, ChainOnOneProcessor) {
+  Platform platform = test::cpu_platform(1);
+  Problem problem = make_problem(
+      platform,
+      {make_tenant("a", platform, {{"x", {1}}, {"y", {2}}, {"z", {3}}}, {{0, 1}, {1, 2}})});
+  Plan plan = place(problem, {{0, 0, 0}});
+  SimResult saturated = simulate(problem, plan);
+  EXPECT_DOUBLE_EQ(saturated.period_ms, 6.0);
+  EXPECT_DOUBLE_EQ(saturated.weighted_throughput_per_s, 1000.0 / 6.0);
+  EXPECT_DOUBLE_EQ(saturated.utilisation[0], 1.0);
+  SimResult alone = simulate(problem, plan, closed(1));
+  EXPECT_DOUBLE_EQ(alone.tenants[0].p50_ms, 6.0);
+  EXPECT_DOUBLE_EQ(alone.tenants[0].p99_ms, 6.0);
+  EXPECT_NEAR(alone.tenants[0].throughput_per_s, 1000.0 / 6.0, 1000.0 / 6.0 * 0.02);
+  // Two clients: each request waits for the other's, latency doubles, throughput stays.
+  SimResult two = simulate(problem, plan, closed(2));
+  EXPECT_DOUBLE_EQ(two.tenants[0].p50_ms, 12.0);
+}
+
+TEST(Simulator, ForkJoinAcrossTwoProcessors) {
+  // a(1) -> b(2) on cpu:0 and c(3) on cpu:1 -> d(1) on cpu:0; switch latency 0.5.
+  // c starts at 1.5, ends 4.5; d starts at 5.0, ends 6.0.
+  Platform platform = test::cpu_platform(2, 0.5);
+  Problem problem = make_problem(
+      platform,
+      {make_tenant("f", platform, {{"a", {1, 1}}, {"b", {2, 2}}, {"c", {3, 3}}, {"d", {1, 1}}},
+                   {{0, 1}, {0, 2}, {1, 3}, {2, 3}})});
+  Plan plan = place(problem, {{0, 0, 1, 0}});
+  SimOptions options = closed(1);
+  options.record_spans = true;
+  SimResult result = simulate(problem, plan, options);
+  EXPECT_DOUBLE_EQ(result.tenants[0].p50_ms, 6.0);
+  bool saw_c = false;
+  for (const Span& span : result.spans) {
+    if (span.request == 0 && span.unit == 3) {
+      saw_c = true;
+      EXPECT_DOUBLE_EQ(span.start_ms, 1.5);
+      EXPECT_DOUBLE_EQ(span.end_ms, 4.5);
+      EXPECT_EQ(span.resource, 1);
+    }
+  }
+  EXPECT_TRUE(saw_c);
+  // Saturated: cpu:0 carries 4 ms a request, cpu:1 3 ms; pipelining reaches the bound.
+  EXPECT_NEAR(simulate(problem, plan).period_ms, 4.0, 1e-9);
+}
+
+TEST(Simulator, TwoTenantsWithCopies) {
+  // cpu:0 + cuda:0, links 0.1 ms + 1 GB/s (1e6 bytes per ms).
+  Platform platform = test::cpu_gpu_platform(0.1, 1.0);
+  Tenant first = make_tenant("first", platform, {{"a", {2, 9}, 1e6}, {"b", {9, 1}, 0}}, {{0, 1}});
+  Tenant second = make_tenant("second", platform, {{"c", {9, 3}, 0}}, {});
+  Problem problem = make_problem(platform, {first, second});
+  Plan plan = place(problem, {{0, 1}, {1}});
+  // Alone, first: a 2 ms, copy 0.1 + 1 ms, b 1 ms, copy back 0.1 ms = 4.2 ms.
+  Problem alone = make_problem(platform, {first});
+  EXPECT_NEAR(simulate(alone, place(alone, {{0, 1}}), closed(1)).tenants[0].p50_ms, 4.2, 1e-9);
+  // Loads: cpu 2, cuda 1 + 3 = 4, cpu->cuda 1.1 + 0.1, cuda->cpu 0.1 + 0.1.
+  Loads loads = compute_loads(problem, plan.placement);
+  EXPECT_NEAR(loads.resource_ms[0], 2.0, 1e-12);
+  EXPECT_NEAR(loads.resource_ms[1], 4.0, 1e-12);
+  EXPECT_NEAR(loads.resource_ms[2], 1.2, 1e-12);
+  EXPECT_NEAR(loads.resource_ms[3], 0.2, 1e-12);
+  EXPECT_EQ(resource_name(problem, loads.busiest), "cuda:0");
+  SimResult result = simulate(problem, plan);
+  EXPECT_NEAR(result.period_ms, 4.0, 1e-9);
+  EXPECT_NEAR(result.utilisation[1], 1.0, 1e-9);
+}
+
+TEST(Simulator, WeightsScaleTheRound) {
+  Platform platform = test::cpu_platform(1);
+  Tenant a = make_tenant("a", platform, {{"x", {1}}}, {});
+  Tenant b = make_tenant("b", platform, {{"y", {3}}}, {});
+  a.weight = 2;
+  Problem problem = make_problem(platform, {a, b});
+  SimResult result = simulate(problem, place(problem, {{0}, {0}}));
+  EXPECT_NEAR(result.period_ms, 5.0, 1e-9);  // 2 x 1 + 3
+  EXPECT_NEAR(result.tenants[0].throughput_per_s, 400.0, 1e-6);
+  EXPECT_NEAR(result.weighted_throughput_per_s, 600.0, 1e-6);
+}
+
+TEST(Simulator, OpenLoopIsDeterministicForASeed) {
+  Platform platform = test::cpu_platform(2, 0.01);
+  Problem problem = make_problem(
+      platform, {make_tenant("a", platform, {{"x", {1, 1}}, {"y", {1, 1}}}, {{0, 1}})});
+  Plan plan = place(problem, {{0, 1}});
+  SimOptions options;
+  options.mode = "open";
+  options.rate_per_s = 500;  // half the capacity
+  SimResult one = simulate(problem, plan, options), two = simulate(problem, plan, options);
+  EXPECT_EQ(one.tenants[0].p99_ms, two.tenants[0].p99_ms);
+  EXPECT_EQ(one.events, two.events);
+  EXPECT_NEAR(one.tenants[0].throughput_per_s, 500, 75);
+  EXPECT_GE(one.tenants[0].p50_ms, 2.01 - 1e-9);
+  options.seed = 2;
+  EXPECT_NE(simulate(problem, plan, options).events, one.events);
+}
+
+TEST(Simulator, SloAttainment) {
+  Platform platform = test::cpu_platform(1);
+  Tenant a = make_tenant("a", platform, {{"x", {2}}}, {});
+  a.slo_ms = 3;
+  Problem problem = make_problem(platform, {a});
+  Plan plan = place(problem, {{0}});
+  SimResult one_client = simulate(problem, plan, closed(1));
+  EXPECT_DOUBLE_EQ(one_client.tenants[0].slo_attainment, 1.0);
+  EXPECT_TRUE(meets_slos(problem, one_client));
+  SimResult two_clients = simulate(problem, plan, closed(2));  // every request waits 2 ms
+  EXPECT_DOUBLE_EQ(two_clients.tenants[0].slo_attainment, 0.0);
+  EXPECT_FALSE(meets_slos(problem, two_clients));
+}
+
+TEST(Simulator, RejectsBadPlansAndOptions) {
+  Platform platform = test::cpu_gpu_platform(0.1, 1);
+  Problem problem =
+      make_problem(platform, {make_tenant("a", platform, {{"x", {1, kUnsupported}}}, {})});
+  Plan plan = place(problem, {{1}});
+  EXPECT_THROW(simulate(problem, plan), Error);
+  plan = place(problem, {{0}});
+  SimOptions options;
+  options.mode = "sideways";
+  EXPECT_THROW(simulate(problem, plan, options), Error);
+}
+
+}  // namespace
+}  // namespace cosched
