@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "cos/common/error.h"
 #include "cos/exec/cpu/chain_kernel.h"
@@ -48,8 +49,10 @@ std::string signature(const Graph& graph, std::span<const Node* const> group) {
   return text;
 }
 
-// Times `kernel` on scratch memory for the group's args: the best of a few runs, in ms.
-double time_kernel(Kernel& kernel, const Graph& graph, std::span<const Node* const> group) {
+// Times `kernel` on scratch memory for the group's args: the best of a few runs, in ms;
+// infinity when its first run takes over 3 x `give_up_ms`.
+double time_kernel(Kernel& kernel, const Graph& graph, std::span<const Node* const> group,
+                   double give_up_ms) {
   std::vector<std::vector<std::byte>> buffers;
   KernelArgs args;
   auto scratch = [&](int v) -> void* {
@@ -69,16 +72,16 @@ double time_kernel(Kernel& kernel, const Graph& graph, std::span<const Node* con
         args.inputs.push_back(scratch(v));
     }
   for (int v : group.back()->outputs) args.outputs.push_back(v < 0 ? nullptr : scratch(v));
-  kernel.run(args);  // warm-up
-  double best = 1e30, spent = 0;
-  for (int i = 0; i < 5 && (i < 2 || spent < 50); ++i) {
+  auto timed_run = [&] {
     auto start = std::chrono::steady_clock::now();
     kernel.run(args);
-    double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    best = std::min(best, ms);
-    spent += ms;
-  }
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  // The first run (warm-up) already rules out a candidate far slower than the best so far.
+  if (timed_run() > 3 * give_up_ms) return INFINITY;
+  double best = INFINITY;
+  for (int i = 0; i < 3; ++i) best = std::min(best, timed_run());
   return best;
 }
 
@@ -184,7 +187,7 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph,
   for (int v = 0; v < variants; ++v) {
     auto kernel = build(v);
     if (!kernel) continue;
-    double ms = time_kernel(*kernel, graph, group);
+    double ms = time_kernel(*kernel, graph, group, best ? best_ms : INFINITY);
     if (!best || ms < best_ms) {
       best = std::move(kernel);
       best_ms = ms;
