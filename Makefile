@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 PYTHON := /usr/bin/python3
 
-.PHONY: all setup build demo test models format clean
+.PHONY: all setup build demo test models node-tests format clean
 
 all: build
 
@@ -21,7 +21,11 @@ demo: build
 models: setup
 	$(PYTHON) tools/export_models.py -o models
 
-test: build models
+# The ONNX backend node tests (conformance of the executors) into .cache/onnx-node.
+node-tests: setup
+	$(PYTHON) tools/gen_onnx_node_tests.py .cache/onnx-node
+
+test: build models node-tests
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 format:

@@ -210,6 +210,7 @@ std::unique_ptr<DnnlKernel> transpose(const DnnlContext& context, const Graph& g
 
 std::unique_ptr<DnnlKernel> layer_norm(const DnnlContext& context, const Graph& graph,
                                        const Node& node) {
+  if (node.outputs.size() > 1) return nullptr;  // Mean and InvStdDev: the reference computes them
   const Shape& x = shape_of(graph, node.inputs[0]);
   int64_t axis = node.attr_int("axis", -1);
   if (axis < 0) axis += static_cast<int64_t>(x.size());

@@ -149,20 +149,22 @@ std::unique_ptr<Kernel> gather(const Graph& graph, const Node& node) {
 std::unique_ptr<Kernel> pad(const Graph& graph, const Node& node) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   const Shape& y = shape_of(graph, node.outputs[0]);
+  const DType dtype = graph.values[node.inputs[0]].dtype;
   std::vector<int64_t> pads =
       graph.opset < 11 ? node.attr_ints("pads") : constant_ints(graph, node, 1);
   const std::string mode = node.attr_string("mode", "constant");
-  float value = static_cast<float>(node.attr_float("value", 0.0));
+  double value = node.attr_float("value", 0.0);
   if (graph.opset >= 11 && node.inputs.size() > 2 && node.inputs[2] >= 0) {
     const Tensor* constant = graph.constant_input(node, 2);
     if (!constant) fail("node '{}' (Pad): constant_value must be a constant", node.name);
-    value = static_cast<float>(to_doubles(*constant).at(0));
+    value = to_doubles(*constant).at(0);
   }
-  const size_t rank = x.size();
+  const Tensor fill = from_doubles(dtype, {}, {value});  // the padding element, as bytes
+  const size_t size = dtype_size(dtype), rank = x.size();
   Shape in_strides = strides_of(x), out_strides = strides_of(y);
   return kernel([=](const KernelArgs& args) {
-    auto* src = static_cast<const float*>(args.inputs[0]);
-    auto* dst = static_cast<float*>(args.outputs[0]);
+    auto* src = static_cast<const std::byte*>(args.inputs[0]);
+    auto* dst = static_cast<std::byte*>(args.outputs[0]);
     const int64_t count = element_count(y);
     for (int64_t flat = 0; flat < count; ++flat) {
       int64_t offset = 0;
@@ -179,15 +181,20 @@ std::unique_ptr<Kernel> pad(const Graph& graph, const Node& node) {
         }
         offset += i * in_strides[d];
       }
-      dst[flat] = outside ? value : src[offset];
+      std::memcpy(dst + flat * size, outside ? fill.bytes.data() : src + offset * size, size);
     }
   });
 }
 
 std::unique_ptr<Kernel> copy(const Graph& graph, const Node& node) {
   const int64_t bytes = graph.values[node.outputs[0]].bytes();
+  // Dropout's optional mask: all true at inference.
+  const int64_t mask_bytes = node.op == "Dropout" && node.outputs.size() > 1 && node.outputs[1] >= 0
+                                 ? graph.values[node.outputs[1]].bytes()
+                                 : 0;
   return kernel([=](const KernelArgs& args) {
     if (args.outputs[0] != args.inputs[0]) std::memcpy(args.outputs[0], args.inputs[0], bytes);
+    if (mask_bytes > 0 && args.outputs[1]) std::memset(args.outputs[1], 1, mask_bytes);
   });
 }
 

@@ -91,6 +91,9 @@ std::unique_ptr<Kernel> layer_norm(const Graph& graph, const Node& node) {
     auto* scale = static_cast<const float*>(args.inputs[1]);
     auto* bias = has_bias ? static_cast<const float*>(args.inputs[2]) : nullptr;
     auto* dst = static_cast<float*>(args.outputs[0]);
+    // Optional outputs: the mean and 1/stddev of each row.
+    auto* mean_out = args.outputs.size() > 1 ? static_cast<float*>(args.outputs[1]) : nullptr;
+    auto* inv_out = args.outputs.size() > 2 ? static_cast<float*>(args.outputs[2]) : nullptr;
     for (int64_t r = 0; r < rows; ++r) {
       const float* row = src + r * len;
       double mean = 0, var = 0;
@@ -98,6 +101,8 @@ std::unique_ptr<Kernel> layer_norm(const Graph& graph, const Node& node) {
       mean /= static_cast<double>(len);
       for (int64_t i = 0; i < len; ++i) var += (row[i] - mean) * (row[i] - mean);
       const double inv = 1.0 / std::sqrt(var / static_cast<double>(len) + eps);
+      if (mean_out) mean_out[r] = static_cast<float>(mean);
+      if (inv_out) inv_out[r] = static_cast<float>(inv);
       for (int64_t i = 0; i < len; ++i)
         dst[r * len + i] =
             static_cast<float>((row[i] - mean) * inv * scale[i] + (bias ? bias[i] : 0.0));

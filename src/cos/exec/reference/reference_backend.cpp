@@ -57,7 +57,7 @@ const std::map<std::string, Factory>& factories() {
 bool moves_bytes(const std::string& op) {
   return op == "Concat" || op == "Transpose" || op == "Slice" || op == "Split" || op == "Gather" ||
          op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
-         op == "Identity" || op == "Dropout";
+         op == "Identity" || op == "Dropout" || op == "Pad";
 }
 
 bool used(const Graph& graph, const Node& node, size_t output) {
@@ -78,18 +78,20 @@ bool ReferenceBackend::supports(const Graph& graph, const Node& node) const {
     if (v >= 0 && !graph.values[v].has_shape) return false;
   for (int v : node.inputs)
     if (v >= 0 && !graph.values[v].has_shape) return false;
-  // Compute ops work in f32 (Pad: its data input; the rest are integer parameters).
-  if (!moves_bytes(node.op)) {
-    const size_t checked = node.op == "Pad" ? 1 : node.inputs.size();
-    for (size_t i = 0; i < checked; ++i)
-      if (node.inputs[i] >= 0 && graph.values[node.inputs[i]].dtype != DType::f32) return false;
-  }
-  // Outputs beyond the first that only training computes (MaxPool indices, Dropout mask,
-  // BatchNorm running stats, LayerNorm mean/inv-std).
-  if (node.op != "Split")
+  // Compute ops work in f32.
+  if (!moves_bytes(node.op))
+    for (int v : node.inputs)
+      if (v >= 0 && graph.values[v].dtype != DType::f32) return false;
+  // Outputs beyond the first that only training computes (MaxPool indices, BatchNorm
+  // running stats).
+  if (node.op != "Split" && node.op != "LayerNormalization" && node.op != "Dropout")
     for (size_t i = 1; i < node.outputs.size(); ++i)
       if (used(graph, node, i)) return false;
   if (node.op == "BatchNormalization" && node.attr_int("training_mode", 0) != 0) return false;
+  if (node.op == "Dropout" && node.inputs.size() > 2 && node.inputs[2] >= 0) {
+    const Tensor* training = graph.constant_input(node, 2);
+    if (!training || to_doubles(*training).at(0) != 0) return false;  // random masks
+  }
   if (node.op == "Slice" && graph.opset >= 10)
     for (size_t i = 1; i < node.inputs.size(); ++i)
       if (node.inputs[i] >= 0 && !has_constant(graph, node, i)) return false;
