@@ -12,6 +12,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   Context context{out, err, {}};
   add_inspect_command(app, context);
   add_demo_command(app, context);
+  add_gen_command(app, context);
+  add_plan_command(app, context);
+  add_simulate_command(app, context);
+  add_compare_command(app, context);
   add_infer_command(app, context);
   try {
     app.parse(argc, argv);

@@ -15,6 +15,10 @@ struct Context {
 
 void add_inspect_command(CLI::App& app, Context& context);
 void add_demo_command(CLI::App& app, Context& context);
+void add_gen_command(CLI::App& app, Context& context);
+void add_plan_command(CLI::App& app, Context& context);
+void add_simulate_command(CLI::App& app, Context& context);
+void add_compare_command(CLI::App& app, Context& context);
 void add_infer_command(CLI::App& app, Context& context);
 
 // The whole CLI; returns the exit code (0 ok, 2 bad input or usage).

@@ -107,12 +107,34 @@ std::vector<Segment> best_segments(const Problem& problem, int t, const std::vec
   return segments;
 }
 
+void place_segments(const Problem& problem, int t, const std::vector<Segment>& segments,
+                    Plan& plan) {
+  for (size_t s = 0; s < segments.size(); ++s) {
+    const Segment& segment = segments[s];
+    const std::string& id = problem.platform.processors[segment.processor].id;
+    for (int u = segment.begin; u < segment.end; ++u) {
+      const Unit& unit = problem.tenants[t].graph.units[u];
+      bool runs = unit.runs_on(segment.processor);
+      plan.placement[t][u] = runs ? segment.processor : fastest_processor(unit);
+      plan.why[t][u] = runs ? fmt::format("layer: segment {}/{} (units {}-{}) on {}", s + 1,
+                                          segments.size(), segment.begin, segment.end - 1, id)
+                            : fmt::format("layer: {} cannot run it; fastest processor instead", id);
+    }
+  }
+}
+
+void add_loads(std::vector<double>& total, const std::vector<double>& added, double sign) {
+  for (size_t r = 0; r < total.size(); ++r) total[r] += sign * added[r];
+}
+
 }  // namespace
 
 // The layer-level prior art: each model cut into at most k contiguous segments (by
-// topological order), each on its own processor; models placed largest first, each
-// with the cuts that keep the busiest resource least loaded (dynamic programming).
+// topological order), each on its own processor. Models are placed largest first, each
+// with the cuts that keep the busiest resource least loaded given the others (dynamic
+// programming), then re-cut in turn while that lowers the busiest load.
 Plan schedule_layer(const Problem& problem, const StrategyOptions& options) {
+  constexpr int kPasses = 4;
   const int k =
       options.max_segments > 0 ? options.max_segments : static_cast<int>(problem.processors());
   Plan plan = empty_plan(problem, "layer");
@@ -128,22 +150,42 @@ Plan schedule_layer(const Problem& problem, const StrategyOptions& options) {
                    [&](size_t a, size_t b) { return work(a) > work(b); });
   std::vector<double> base(resource_count(problem), 0.0);
   for (size_t t : order) {
-    auto segments = best_segments(problem, static_cast<int>(t), base, k);
-    for (size_t s = 0; s < segments.size(); ++s) {
-      const Segment& segment = segments[s];
-      const std::string& id = problem.platform.processors[segment.processor].id;
-      for (int u = segment.begin; u < segment.end; ++u) {
-        const Unit& unit = problem.tenants[t].graph.units[u];
-        bool runs = unit.runs_on(segment.processor);
-        plan.placement[t][u] = runs ? segment.processor : fastest_processor(unit);
-        plan.why[t][u] =
-            runs ? fmt::format("layer: segment {}/{} (units {}-{}) on {}", s + 1, segments.size(),
-                               segment.begin, segment.end - 1, id)
-                 : fmt::format("layer: {} cannot run it; fastest processor instead", id);
+    place_segments(problem, static_cast<int>(t),
+                   best_segments(problem, static_cast<int>(t), base, k), plan);
+    add_loads(base, tenant_loads(problem, static_cast<int>(t), plan.placement[t]), 1);
+  }
+  // One segment per model is a layer plan too: start from the model-level optimum when
+  // it is better than the greedy cuts.
+  Plan whole = schedule_model(problem, options);
+  Loads whole_loads = compute_loads(problem, whole.placement);
+  double busiest = *std::max_element(base.begin(), base.end());
+  if (whole_loads.busiest_ms < busiest) {
+    for (size_t t = 0; t < problem.tenants.size(); ++t) {
+      int p = whole.placement[t][1];
+      place_segments(problem, static_cast<int>(t),
+                     {{0, static_cast<int>(whole.placement[t].size()), p}}, plan);
+    }
+    base = whole_loads.resource_ms;
+    busiest = whole_loads.busiest_ms;
+  }
+  for (int pass = 0; pass < kPasses; ++pass) {
+    bool improved = false;
+    for (size_t t : order) {
+      Plan trial = plan;
+      std::vector<double> others = base;
+      add_loads(others, tenant_loads(problem, static_cast<int>(t), plan.placement[t]), -1);
+      place_segments(problem, static_cast<int>(t),
+                     best_segments(problem, static_cast<int>(t), others, k), trial);
+      add_loads(others, tenant_loads(problem, static_cast<int>(t), trial.placement[t]), 1);
+      double load = *std::max_element(others.begin(), others.end());
+      if (load < busiest - 1e-12) {
+        busiest = load;
+        base = std::move(others);
+        plan = std::move(trial);
+        improved = true;
       }
     }
-    std::vector<double> added = tenant_loads(problem, static_cast<int>(t), plan.placement[t]);
-    for (size_t r = 0; r < base.size(); ++r) base[r] += added[r];
+    if (!improved) break;
   }
   return plan;
 }

@@ -1,0 +1,69 @@
+#include <fmt/format.h>
+
+#include "cos/cli/app.h"
+#include "cos/cli/problem_args.h"
+#include "cos/cli/sim_report.h"
+#include "cos/cli/table.h"
+#include "cos/sched/loads.h"
+#include "cos/sched/strategy.h"
+#include "cos/sim/simulator.h"
+
+namespace cosched::cli {
+
+void add_plan_command(CLI::App& app, Context& context) {
+  struct Options {
+    ProblemArgs problem;
+    std::string strategy = "heft";
+    std::string out;
+    bool explain = false;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = app.add_subcommand(
+      "plan", "Place every unit of every tenant with a strategy; write plan.json");
+  add_problem_options(command, options->problem);
+  command
+      ->add_option("--strategy", options->strategy,
+                   "single, model, layer, heft, milp or exhaustive")
+      ->capture_default_str();
+  command->add_option("-o,--out", options->out, "Plan file to write")->required();
+  command->add_flag("--explain", options->explain, "Print where each unit went and why");
+  command->add_flag("--json", options->json, "Print JSON");
+  command->callback([&context, options] {
+    context.action = [&context, options] {
+      Problem problem = build_problem(options->problem);
+      Plan plan = run_strategy(options->strategy, problem, strategy_options(options->problem));
+      SimResult result = simulate(problem, plan);
+      plan.predicted = sim_json(problem, result);
+      save_plan(problem, plan, options->out);
+      Loads loads = compute_loads(problem, plan.placement);
+      if (options->json) {
+        nlohmann::json json = {{"plan", options->out},
+                               {"strategy", plan.strategy},
+                               {"search_s", plan.search_s},
+                               {"busiest_load_ms", loads.busiest_ms},
+                               {"predicted", plan.predicted}};
+        if (plan.bound_ms) json["bound_ms"] = *plan.bound_ms;
+        context.out << json.dump(2) << '\n';
+        return;
+      }
+      context.out << fmt::format(
+          "{}: strategy {} in {:.3f} s; busiest resource {} at {:.3f} ms a period\n", options->out,
+          plan.strategy, plan.search_s, resource_name(problem, loads.busiest), loads.busiest_ms);
+      print_sim_report(problem, result, context.out);
+      if (!options->explain) return;
+      context.out << '\n';
+      Table table({"tenant", "unit", "op", "processor", "why"});
+      for (size_t t = 0; t < problem.tenants.size(); ++t) {
+        const auto& units = problem.tenants[t].graph.units;
+        for (size_t u = 0; u < units.size(); ++u) {
+          table.add({problem.tenants[t].name, units[u].name, units[u].op,
+                     problem.platform.processors[plan.placement[t][u]].id, plan.why[t][u]});
+        }
+      }
+      table.print(context.out);
+    };
+  });
+}
+
+}  // namespace cosched::cli

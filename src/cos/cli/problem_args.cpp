@@ -1,0 +1,123 @@
+#include "cos/cli/problem_args.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "cos/common/error.h"
+#include "cos/onnx/import.h"
+#include "cos/sched/from_graph.h"
+
+namespace cosched::cli {
+namespace {
+
+struct ModelSpec {
+  std::string path;
+  double weight = 1;
+  std::optional<double> slo_ms;
+};
+
+double parse_number(const std::string& text, const std::string& spec) {
+  try {
+    size_t used = 0;
+    double value = std::stod(text, &used);
+    if (used == text.size() && value > 0) return value;
+  } catch (const std::exception&) {
+  }
+  fail("--model {}: '{}' is not a positive number", spec, text);
+}
+
+ModelSpec parse_model(const std::string& spec) {
+  ModelSpec model;
+  size_t start = 0;
+  bool first = true;
+  while (start <= spec.size()) {
+    size_t colon = spec.find(':', start);
+    std::string part =
+        spec.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (first) {
+      model.path = part;
+      first = false;
+    } else if (part.rfind("w=", 0) == 0) {
+      model.weight = parse_number(part.substr(2), spec);
+    } else if (part.rfind("slo=", 0) == 0) {
+      std::string value = part.substr(4);
+      if (value.size() > 2 && value.substr(value.size() - 2) == "ms")
+        value.resize(value.size() - 2);
+      model.slo_ms = parse_number(value, spec);
+    } else {
+      fail("--model {}: unknown option '{}' (use PATH[:w=2][:slo=30ms])", spec, part);
+    }
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (model.path.empty()) fail("--model '{}': no model path", spec);
+  return model;
+}
+
+}  // namespace
+
+void add_problem_options(CLI::App* command, ProblemArgs& args) {
+  command->add_option("--problem", args.problem,
+                      "Problem file (from `cos gen` or a plan's problem)");
+  command->add_option("--platform", args.platform, "Platform file (processors and links)");
+  command->add_option("--model", args.models, "ONNX model as a tenant: PATH[:w=WEIGHT][:slo=MSms]");
+  command->add_option("--shape", args.shapes,
+                      "Static shape for symbolic model inputs, NAME=1x3x224x224");
+  command->add_option("--time-limit", args.time_limit_s, "milp: CBC time limit in seconds")
+      ->capture_default_str();
+  command->add_option("--segments", args.max_segments,
+                      "layer: most segments per model (default: processors)");
+}
+
+StrategyOptions strategy_options(const ProblemArgs& args) {
+  StrategyOptions options;
+  options.time_limit_s = args.time_limit_s;
+  options.max_segments = args.max_segments;
+  return options;
+}
+
+Problem build_problem(const ProblemArgs& args) {
+  if (!args.problem.empty()) {
+    if (!args.platform.empty() || !args.models.empty())
+      fail("give either --problem or --platform with --model, not both");
+    return load_problem(args.problem);
+  }
+  if (args.platform.empty() || args.models.empty())
+    fail("give --problem FILE, or --platform FILE and at least one --model");
+  Problem problem;
+  std::ifstream platform_file(args.platform);
+  if (!platform_file) fail("{}: cannot open file", args.platform);
+  try {
+    problem.platform = platform_from_json(nlohmann::json::parse(platform_file));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not valid JSON: {}", args.platform, e.what());
+  } catch (const Error& e) {
+    fail("{}: {}", args.platform, e.what());
+  }
+  ImportOptions import;
+  for (const auto& spec : args.shapes) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) fail("--shape '{}': expected NAME=1x3x224x224", spec);
+    import.input_shapes[spec.substr(0, eq)] = parse_shape(spec.substr(eq + 1));
+  }
+  std::map<std::string, int> seen;
+  for (const auto& spec : args.models) {
+    ModelSpec model = parse_model(spec);
+    Tenant tenant;
+    std::string stem = std::filesystem::path(model.path).stem().string();
+    int count = ++seen[stem];
+    tenant.name = count == 1 ? stem : fmt::format("{}_{}", stem, count);
+    tenant.model = model.path;
+    tenant.model_hash = file_hash(model.path);
+    tenant.weight = model.weight;
+    tenant.slo_ms = model.slo_ms;
+    tenant.graph =
+        sched_graph_from_graph(import_model(model.path, import), problem.platform, tenant.name);
+    problem.tenants.push_back(std::move(tenant));
+  }
+  problem.name = problem.tenants.front().name + (problem.tenants.size() > 1 ? "+..." : "");
+  return problem;
+}
+
+}  // namespace cosched::cli

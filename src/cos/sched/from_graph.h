@@ -1,0 +1,20 @@
+#pragma once
+
+#include "cos/graph/graph.h"
+#include "cos/sched/platform.h"
+#include "cos/sched/sched_graph.h"
+
+namespace cosched {
+
+// Roofline estimate of a node on a processor: launch cost plus the larger of compute time
+// (FLOPs at peak) and memory time (bytes in, out and weights at full bandwidth). Views
+// cost nothing. Stands in where no profile measured the processor.
+double roofline_ms(const Graph& graph, const Node& node, const Processor& processor);
+
+// The op IR graph as units: zero-cost views fused into their producer, an activation
+// fused into a producer whose output feeds only it. Costs come from the roofline
+// estimate; "input" and "output" units carry the model's inputs and outputs.
+SchedGraph sched_graph_from_graph(const Graph& graph, const Platform& platform,
+                                  const std::string& name);
+
+}  // namespace cosched

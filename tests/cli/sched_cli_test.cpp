@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cos/models/builtin.h"
+#include "support/test_support.h"
+
+namespace cosched {
+namespace {
+
+std::string platform_file(const test::TempDir& dir) {
+  std::string path = dir.file("platform.json");
+  std::ofstream(path)
+      << R"({"processors": [{"id": "cpu:0", "kind": "cpu"}, {"id": "cuda:0", "kind": "cuda",
+    "peak_gflops": 10000, "mem_gbps": 1000, "launch_ms": 0.01}],
+    "links": [{"from": "cpu:0", "to": "cuda:0", "latency_ms": 0.01, "bandwidth_gbps": 12},
+              {"from": "cuda:0", "to": "cpu:0", "latency_ms": 0.01, "bandwidth_gbps": 12}]})";
+  return path;
+}
+
+TEST(SchedCli, GenPlanSimulate) {
+  test::TempDir dir;
+  test::CliResult gen = test::run_cli(
+      {"gen", "--suite", "small", "--seed", "2", "--count", "2", "-o", dir.file("suite")});
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  std::string problem = dir.file("suite/small-2-1.json");
+  ASSERT_TRUE(std::filesystem::exists(problem));
+  std::string plan = dir.file("plan.json");
+  test::CliResult planned =
+      test::run_cli({"plan", "--problem", problem, "--strategy", "heft", "-o", plan, "--explain"});
+  ASSERT_EQ(planned.code, 0) << planned.err;
+  EXPECT_NE(planned.out.find("heft: earliest finish"), std::string::npos);
+  test::CliResult sim = test::run_cli(
+      {"simulate", plan, "--json", "--trace", dir.file("t.json"), "--gantt", dir.file("g.svg")});
+  ASSERT_EQ(sim.code, 0) << sim.err;
+  auto json = nlohmann::json::parse(sim.out);
+  EXPECT_GT(json["period_ms"].get<double>(), 0);
+  EXPECT_GT(json["weighted_throughput"].get<double>(), 0);
+  auto trace = nlohmann::json::parse(std::ifstream(dir.file("t.json")));
+  EXPECT_GT(trace["traceEvents"].size(), 10u);
+  std::ifstream svg(dir.file("g.svg"));
+  std::string text((std::istreambuf_iterator<char>(svg)), {});
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("<rect"), std::string::npos);
+  test::CliResult closed = test::run_cli({"simulate", plan, "--clients", "2", "--json"});
+  ASSERT_EQ(closed.code, 0) << closed.err;
+  EXPECT_EQ(nlohmann::json::parse(closed.out)["workload"], "closed");
+}
+
+TEST(SchedCli, CompareJsonFromModels) {
+  test::TempDir dir;
+  std::vector<std::string> args = {"compare", "--platform",   platform_file(dir),
+                                   "--json",  "--time-limit", "10"};
+  for (const char* name : {"tiny_resnet", "tiny_inception"}) {
+    std::string path = dir.file(std::string(name) + ".onnx");
+    builtin_model(name).build().save(path);
+    args.push_back("--model");
+    args.push_back(path + (std::string(name) == "tiny_resnet" ? ":w=2" : ""));
+  }
+  test::CliResult result = test::run_cli(args);
+  ASSERT_EQ(result.code, 0) << result.err;
+  auto json = nlohmann::json::parse(result.out);
+  double lp = json["lp_bound_period_ms"].get<double>();
+  EXPECT_GT(lp, 0);
+  int with_bound = 0;
+  for (const auto& row : json["strategies"]) {
+    EXPECT_GE(row["period_ms"].get<double>(), lp * (1 - 1e-6)) << row["name"];
+    EXPECT_TRUE(row.contains("throughput") && row.contains("p99_ms") && row.contains("search_s"));
+    if (row.contains("bound_ms")) {
+      ++with_bound;
+      EXPECT_LE(row["bound_ms"].get<double>(), row["period_ms"].get<double>() * (1 + 1e-6));
+    }
+  }
+  EXPECT_EQ(with_bound, 1);  // milp
+}
+
+TEST(SchedCli, BadInputIsOneLine) {
+  test::TempDir dir;
+  std::string broken = dir.file("broken.json");
+  std::ofstream(broken) << "{ not json";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"plan", "--problem", broken, "-o", dir.file("p.json")},
+           {"simulate", dir.file("missing.json")},
+           {"plan", "--problem", broken, "--strategy", "nope", "-o", dir.file("p.json")},
+           {"compare", "--platform", platform_file(dir)},
+           {"plan", "--platform", platform_file(dir), "--model", dir.file("x.onnx:w=zero"), "-o",
+            dir.file("p.json")},
+           {"gen", "--suite", "huge", "-o", dir.file("s")}}) {
+    test::CliResult result = test::run_cli(args);
+    EXPECT_EQ(result.code, 2) << args[0] << " " << result.err;
+    EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << result.err;
+  }
+}
+
+}  // namespace
+}  // namespace cosched
