@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <map>
@@ -26,6 +27,13 @@ struct InferOptions {
   bool stats = false;
   bool json = false;
 };
+
+// The most memory this process has held (resident set), in MB.
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
 
 double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -130,10 +138,10 @@ void run_infer(const InferOptions& options, Context& context) {
   const MemoryPlan& memory = executor.memory();
 
   if (options.json) {
-    nlohmann::json j = {{"model", options.model},      {"processor", processor},
-                        {"backend", options.backend},  {"repeat", options.repeat},
-                        {"median_ms", latency.median}, {"p90_ms", latency.p90},
-                        {"min_ms", latency.min},       {"compile_ms", compile_ms}};
+    nlohmann::json j = {
+        {"model", options.model},   {"processor", processor},      {"backend", options.backend},
+        {"repeat", options.repeat}, {"median_ms", latency.median}, {"p90_ms", latency.p90},
+        {"min_ms", latency.min},    {"compile_ms", compile_ms},    {"peak_rss_mb", peak_rss_mb()}};
     j["outputs"] = nlohmann::json::array();
     for (size_t i = 0; i < results.size(); ++i)
       j["outputs"].push_back({{"name", executor.graph().values[executor.graph().outputs[i]].name},
