@@ -70,6 +70,8 @@ class PlacementModel {
 
   void solve(double seconds) {
     Cbc_setMaximumSeconds(model_.get(), seconds);
+    Cbc_setParameter(model_.get(), "sec",
+                     fmt::format("{}", seconds).c_str());  // also bounds preprocessing
     Cbc_setAllowableFractionGap(model_.get(), 1e-6);
     Cbc_setParameter(model_.get(), "threads", "1");
     int status = Cbc_solve(model_.get());
