@@ -90,7 +90,7 @@ TEST(Strategies, MilpMatchesEnumerationAndExhaustive) {
 
 TEST(Strategies, SamePlanEveryTime) {
   Problem problem = generate_problem("medium", 5, 1);
-  for (const std::string& name : {"single", "model", "layer", "heft"}) {
+  for (const std::string& name : {"single", "model", "layer", "heft", "cos"}) {
     Plan a = run_strategy(name, problem, quick()), b = run_strategy(name, problem, quick());
     a.search_s = b.search_s = 0;
     EXPECT_EQ(to_json(problem, a).dump(), to_json(problem, b).dump()) << name;
@@ -111,6 +111,23 @@ TEST(Strategies, OperatorLevelBeatsModelLevelWhenTenantsDiffer) {
   EXPECT_LT(compute_loads(problem, milp.placement).busiest_ms,
             compute_loads(problem, single.placement).busiest_ms);
   EXPECT_EQ(milp.placement[0][1], 1);  // conv on the GPU
+}
+
+TEST(Strategies, CosBeatsBaselinesAndNearsTheOptimum) {
+  for (int index = 0; index < 8; ++index) {
+    Problem problem = generate_problem("small", 7, index);
+    SCOPED_TRACE(problem.name);
+    Plan cos = run_strategy("cos", problem, quick());
+    double period = simulate(problem, cos).period_ms;
+    for (const std::string& name : {"single", "model", "layer", "heft"}) {
+      EXPECT_LE(period,
+                simulate(problem, run_strategy(name, problem, quick())).period_ms * (1 + 1e-9))
+          << name;
+    }
+    Plan milp = run_strategy("milp", problem, quick());
+    if (milp.optimal) EXPECT_LE(period, *milp.bound_ms * 1.10);
+    EXPECT_LT(cos.search_s, 5.0);
+  }
 }
 
 TEST(Strategies, LayerRespectsSegmentLimit) {

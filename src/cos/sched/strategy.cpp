@@ -10,13 +10,14 @@ namespace {
 const std::map<std::string, Strategy>& strategies() {
   static const std::map<std::string, Strategy> table = {
       {"single", schedule_single}, {"model", schedule_model}, {"layer", schedule_layer},
-      {"heft", schedule_heft},     {"milp", schedule_milp},   {"exhaustive", schedule_exhaustive}};
+      {"heft", schedule_heft},     {"milp", schedule_milp},   {"exhaustive", schedule_exhaustive},
+      {"cos", schedule_cos}};
   return table;
 }
 }  // namespace
 
 std::vector<std::string> strategy_names() {
-  return {"single", "model", "layer", "heft", "milp", "exhaustive"};
+  return {"single", "model", "layer", "heft", "cos", "milp", "exhaustive"};
 }
 
 Plan run_strategy(const std::string& name, const Problem& problem, const StrategyOptions& options) {

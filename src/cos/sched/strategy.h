@@ -9,9 +9,11 @@
 namespace cosched {
 
 struct StrategyOptions {
-  int max_segments = 0;       // layer: most segments per model; 0 = number of processors
-  double time_limit_s = 60;   // milp: CBC's time limit
-  int exhaustive_limit = 22;  // exhaustive: most free units it will enumerate
+  int max_segments = 0;        // layer: most segments per model; 0 = number of processors
+  double time_limit_s = 60;    // milp: CBC's time limit
+  int exhaustive_limit = 22;   // exhaustive: most free units it will enumerate
+  int max_candidates = 16;     // cos: placements kept per tenant in phase 1
+  double search_budget_s = 4;  // cos: time for phases 2 and 3
   uint64_t seed = 1;
 };
 
@@ -24,6 +26,7 @@ Plan schedule_layer(const Problem& problem, const StrategyOptions& options);
 Plan schedule_heft(const Problem& problem, const StrategyOptions& options);
 Plan schedule_milp(const Problem& problem, const StrategyOptions& options);
 Plan schedule_exhaustive(const Problem& problem, const StrategyOptions& options);
+Plan schedule_cos(const Problem& problem, const StrategyOptions& options);
 
 // The LP relaxation of the MILP: a lower bound on the period of every plan.
 double lp_bound_ms(const Problem& problem);

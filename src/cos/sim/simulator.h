@@ -15,7 +15,8 @@ struct SimOptions {
   std::string mode = "saturate";
   int clients = 1;
   double rate_per_s = 0;
-  int inflight = 0;    // saturate: rounds in flight; 0 = resources + 1
+  int inflight = 0;    // saturate: rounds in flight; 0 = from resources + 1, doubled
+                       // while throughput still rises
   int rounds = 0;      // saturate: measured rounds; 0 = automatic
   int requests = 300;  // closed/open: requests per tenant to simulate
   uint64_t seed = 1;
@@ -49,6 +50,7 @@ struct SimResult {
   double measured_from_ms = 0;      // the window the figures come from
   double measured_to_ms = 0;
   int64_t events = 0;
+  int inflight = 0;                      // saturate: rounds kept in flight
   std::vector<Span> spans;
 };
 
