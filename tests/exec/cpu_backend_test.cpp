@@ -64,6 +64,25 @@ TEST(CpuBackend, FusesConvAddReluIntoOneStep) {
   EXPECT_TRUE(conv_add_relu);
 }
 
+TEST(CpuBackend, FusesTheGeluPatternIntoOneStep) {
+  ModelBuilder b("gelu", 1);
+  std::string x = b.input("x", {3, 64});
+  const Shape shape = {3, 64};
+  std::string d = b.node("Div", {x, b.constant({1.4142135f}, {})}, shape);
+  std::string a = b.node("Add", {b.node("Erf", {d}, shape), b.constant({1.0f}, {})}, shape);
+  b.output(b.node("Mul", {b.node("Mul", {x, a}, shape), b.constant({0.5f}, {})}, shape));
+  Graph graph = import_model_bytes(b.serialize(), "gelu");
+  CpuBackend cpu(CoreSet::all());
+  ReferenceBackend reference;
+  GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
+  ASSERT_EQ(on_cpu.steps().size(), 1u);
+  EXPECT_EQ(on_cpu.steps()[0].nodes.size(), 5u);
+  Tensor input = random_input(graph.values[graph.inputs[0]], 4);
+  std::vector<double> e = to_doubles(on_reference.run({input})[0]);
+  std::vector<double> c = to_doubles(on_cpu.run({input})[0]);
+  for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(c[i], e[i], 1e-5);
+}
+
 TEST(CoreSet, ParsesAndNamesCoreSets) {
   EXPECT_EQ(CoreSet::parse("cpu:0").cores, std::vector<int>{0});
   EXPECT_EQ(CoreSet::parse("cpu:0").name(), "cpu:0");

@@ -35,6 +35,7 @@ bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node&
 GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
     : graph_(std::move(graph)), backend_(backend) {
   backend_.bind_thread();
+  backend_.begin(graph_);
   const size_t n_values = graph_.values.size();
   std::vector<int> alias(n_values);
   std::iota(alias.begin(), alias.end(), 0);

@@ -7,12 +7,49 @@
 #include "cos/common/error.h"
 #include "cos/exec/cpu/chain_kernel.h"
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/cpu/gelu_pattern.h"
+#include "cos/exec/cpu/plain_inputs.h"
 
 namespace cosched {
 namespace {
 
 bool is_matmul(const std::string& op) {
   return op == "Gemm" || op == "MatMul";
+}
+
+bool is_pool(const std::string& op) {
+  return op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
+         op == "GlobalMaxPool";
+}
+
+// Whether `add` will be fused into the Conv producing its other operand, with `value` as the
+// residual (the executor's fusion rules: the Conv's only consumer, `value` ready before it).
+bool residual_of_fused_conv(const Graph& graph, const Node& add, int value) {
+  const int conv_out = add.inputs[0] == value ? add.inputs[1] : add.inputs[0];
+  if (conv_out == value) return false;
+  const Value& c = graph.values[conv_out];
+  return c.producer >= 0 && graph.nodes[c.producer].op == "Conv" && c.consumers.size() == 1 &&
+         !graph.is_graph_output(conv_out) && c.shape == graph.values[value].shape &&
+         graph.values[value].producer < c.producer;
+}
+
+// The group's inputs all plain.
+dnnl_ops::StoredLayouts plain_layouts(const Graph& graph, std::span<const Node* const> group) {
+  const Node& head = *group[0];
+  dnnl_ops::StoredLayouts io;
+  io.input = plain_desc(graph.values[head.inputs[0]].shape);
+  io.skip = plain_desc(graph.values[group.back()->outputs[0]].shape);
+  return io;
+}
+
+// A short text for a layout (strides and inner blocks), for the choice cache.
+std::string layout_key(const dnnl::memory::desc& desc) {
+  const auto& blocking = desc.data.format_desc.blocking;
+  std::string text = "[";
+  for (int i = 0; i < desc.data.ndims; ++i) text += std::to_string(blocking.strides[i]) + ",";
+  for (int i = 0; i < blocking.inner_nblks; ++i)
+    text += std::to_string(blocking.inner_idxs[i]) + ":" + std::to_string(blocking.inner_blks[i]);
+  return text + "]";
 }
 
 std::string attr_text(const AttrValue& value) {
@@ -104,6 +141,7 @@ bool CpuBackend::supports(const Graph& graph, const Node& node) const {
 bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group,
                           const Node& next) const {
   const Node& head = *group[0];
+  if (head.op == "Div") return gelu_continues(graph, group, next);
   if (head.op != "Conv" && !is_matmul(head.op)) return false;
   const int produced = group.back()->outputs[0];
   const Shape& shape = graph.values[produced].shape;
@@ -126,30 +164,69 @@ bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group
 
 std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
                                             std::span<const Node* const> group) {
-  std::unique_ptr<Kernel> kernel = compile_one(graph, group);
-  if (kernel) return kernel;
-  // oneDNN refused the fused group: run its nodes one after the other.
-  std::vector<std::unique_ptr<Kernel>> parts;
-  for (const Node* node : group) {
-    std::span<const Node* const> one(&node, 1);
-    auto part = compile_one(graph, one);
-    parts.push_back(part ? std::move(part) : reference_.compile(graph, one));
+  const Node& head = *group[0];
+  const bool layout_aware = head.op == "Conv" || is_pool(head.op);
+  const bool has_sum = head.op == "Conv" && group.size() > 1 && group[1]->op == "Add";
+  const size_t skip_index =
+      has_sum ? head.inputs.size() + (group[1]->inputs[0] == head.outputs[0] ? 1 : 0) : 0;
+  const int output = group.back()->outputs[0];
+  dnnl_ops::StoredLayouts io;
+  if (layout_aware) {
+    io.input = stored(graph, head.inputs[0]);
+    if (has_sum) io.skip = stored(graph, group[1]->inputs[skip_index - head.inputs.size()]);
+    io.free_output = layout_free(graph, output);
   }
-  return std::make_unique<ChainKernel>(graph, group, std::move(parts));
+  std::unique_ptr<Kernel> kernel = layout_aware ? compile_one(graph, group, io) : nullptr;
+  auto* dnnl_kernel = dynamic_cast<DnnlKernel*>(kernel.get());
+  std::vector<size_t> accepted;  // inputs the kernel reads in their stored layout
+  if (dnnl_kernel) {
+    accepted = {0};
+    if (has_sum) accepted.push_back(skip_index);
+    const auto& out = dnnl_kernel->output_desc();
+    if (out.get_size() > 0 && out != plain_desc(graph.values[output].shape)) layouts_[output] = out;
+  } else if (!kernel) {
+    io = plain_layouts(graph, group);
+    kernel = compile_one(graph, group, io);
+  }
+  if (!kernel) {
+    // oneDNN refused the fused group: run its nodes one after the other.
+    std::vector<std::unique_ptr<Kernel>> parts;
+    for (const Node* node : group) {
+      std::span<const Node* const> one(&node, 1);
+      auto part = compile_one(graph, one, plain_layouts(graph, one));
+      parts.push_back(part ? std::move(part) : reference_.compile(graph, one));
+    }
+    kernel = std::make_unique<ChainKernel>(graph, group, std::move(parts));
+  }
+  // Inputs stored in a layout the kernel does not read get reordered to plain first.
+  std::vector<PlainInputs::Input> to_plain;
+  size_t index = 0;
+  for (const Node* node : group)
+    for (int v : node->inputs) {
+      auto it = v >= 0 ? layouts_.find(v) : layouts_.end();
+      bool taken = std::find(accepted.begin(), accepted.end(), index) != accepted.end();
+      if (it != layouts_.end() && !taken)
+        to_plain.push_back({index, it->second, plain_desc(graph.values[v].shape)});
+      ++index;
+    }
+  if (to_plain.empty()) return kernel;
+  return std::make_unique<PlainInputs>(context_, std::move(kernel), std::move(to_plain));
 }
 
 std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
-                                                std::span<const Node* const> group) {
+                                                std::span<const Node* const> group,
+                                                const dnnl_ops::StoredLayouts& io) {
   const Node& node = *group[0];
   const std::string& op = node.op;
   // oneDNN kernels here work in f32; other dtypes (data movement) take the reference.
   for (int v : node.inputs)
     if (v >= 0 && graph.values[v].dtype != DType::f32) return reference_.compile(graph, group);
   std::unique_ptr<Kernel> kernel;
-  if (op == "Conv" || is_matmul(op)) return fastest(graph, group);
+  if (op == "Conv" || is_matmul(op)) return fastest(graph, group, io);
+  if (is_gelu(graph, group)) return dnnl_ops::gelu(context_, graph, group);
   if (group.size() != 1) return nullptr;
-  if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" || op == "GlobalMaxPool")
-    kernel = dnnl_ops::pool(context_, graph, node);
+  if (is_pool(op))
+    kernel = dnnl_ops::pool(context_, graph, node, io);
   else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div")
     kernel = dnnl_ops::binary(context_, graph, node);
   else if (op == "Concat")
@@ -169,17 +246,18 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
   return kernel ? std::move(kernel) : reference_.compile(graph, group);
 }
 
-std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph,
-                                            std::span<const Node* const> group) {
+std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const Node* const> group,
+                                            const dnnl_ops::StoredLayouts& io) {
   const Node& node = *group[0];
   const bool conv = node.op == "Conv";
   if (conv && !graph.constant_input(node, 1)) return nullptr;
   const int variants = conv ? dnnl_ops::conv_variants() : dnnl_ops::matmul_variants();
   auto build = [&](int variant) -> std::unique_ptr<DnnlKernel> {
-    return conv ? dnnl_ops::conv(context_, graph, group, variant)
+    return conv ? dnnl_ops::conv(context_, graph, group, variant, io)
                 : dnnl_ops::matmul(context_, graph, group, variant);
   };
-  const std::string key = signature(graph, group);
+  const std::string key = signature(graph, group) + layout_key(io.input) + layout_key(io.skip) +
+                          (io.free_output ? "free" : "");
   if (auto it = choices_.find(key); it != choices_.end()) return build(it->second);
   std::unique_ptr<DnnlKernel> best;
   double best_ms = 0;
@@ -196,6 +274,26 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph,
   }
   if (best) choices_[key] = best_variant;
   return best;
+}
+
+dnnl::memory::desc CpuBackend::stored(const Graph& graph, int value) const {
+  auto it = layouts_.find(value);
+  return it != layouts_.end() ? it->second : plain_desc(graph.values[value].shape);
+}
+
+bool CpuBackend::layout_free(const Graph& graph, int value) const {
+  const Value& v = graph.values[value];
+  if (v.consumers.empty() || graph.is_graph_output(value)) return false;
+  for (int c : v.consumers) {
+    const Node& n = graph.nodes[c];
+    if (n.is_view) return false;
+    if ((n.op == "Conv" || is_pool(n.op)) && n.inputs[0] == value &&
+        std::count(n.inputs.begin(), n.inputs.end(), value) == 1)
+      continue;
+    if (n.op == "Add" && n.inputs.size() == 2 && residual_of_fused_conv(graph, n, value)) continue;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace cosched

@@ -2,9 +2,11 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
 
 #include "cos/exec/cpu/core_set.h"
 #include "cos/exec/cpu/dnnl_kernel.h"
+#include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/reference/reference_backend.h"
 
 namespace cosched {
@@ -24,16 +26,25 @@ class CpuBackend : public Backend {
                 const Node& next) const override;
   std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
   void bind_thread() override;
+  void begin(const Graph& graph) override { layouts_.clear(); }
   const CoreSet& cores() const { return cores_; }
 
  private:
-  std::unique_ptr<Kernel> compile_one(const Graph& graph, std::span<const Node* const> group);
-  std::unique_ptr<Kernel> fastest(const Graph& graph, std::span<const Node* const> group);
+  std::unique_ptr<Kernel> compile_one(const Graph& graph, std::span<const Node* const> group,
+                                      const dnnl_ops::StoredLayouts& io);
+  std::unique_ptr<Kernel> fastest(const Graph& graph, std::span<const Node* const> group,
+                                  const dnnl_ops::StoredLayouts& io);
+  dnnl::memory::desc stored(const Graph& graph, int value) const;
+  // Whether every reader of `value` takes it in any layout (Conv and pooling inputs, a
+  // residual that a Conv will fuse), so that its producer may keep its own layout.
+  bool layout_free(const Graph& graph, int value) const;
 
   CoreSet cores_;
   DnnlContext context_;
   ReferenceBackend reference_;
   std::map<std::string, int> choices_;  // op signature -> fastest variant
+  // The layouts of the values of the graph being compiled that are not plain.
+  std::unordered_map<int, dnnl::memory::desc> layouts_;
 };
 
 }  // namespace cosched

@@ -33,7 +33,8 @@ int conv_variants() {
 }
 
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
-                                 std::span<const Node* const> group, int variant) {
+                                 std::span<const Node* const> group, int variant,
+                                 const StoredLayouts& io) {
   const Node& node = *group[0];
   const Shape& x = graph.values[node.inputs[0]].shape;
   const Shape& w = graph.values[node.inputs[1]].shape;
@@ -74,8 +75,11 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
   static const char* names[] = {"any", "16c", "plain", "nhwc"};
   auto kernel =
       std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd) + " (" + names[variant] + ")");
-  memory src_user(plain_desc(x), context.engine, nullptr);
-  memory dst_user(plain_desc(y), context.engine, nullptr);
+  memory src_user(io.input, context.engine, nullptr);
+  // Keep the primitive's own dst layout when consumers take it and it needs no padding.
+  const bool keep_dst = io.free_output && pd.dst_desc().get_size() == plain_desc(y).get_size();
+  memory dst_user(keep_dst ? pd.dst_desc() : plain_desc(y), context.engine, nullptr);
+  kernel->set_output_desc(dst_user.get_desc());
   kernel->bind_input(0, src_user);
   kernel->bind_output(0, dst_user);
   memory src = kernel->reordered_input(src_user, pd.src_desc());
@@ -85,7 +89,7 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
     const Node& add = *group[1];
     size_t other = add.inputs[0] == node.outputs[0] ? 1 : 0;
     size_t index = node.inputs.size() + other;
-    memory skip_user(plain_desc(y), context.engine, nullptr);
+    memory skip_user(io.skip, context.engine, nullptr);
     kernel->bind_input(index, skip_user);
     kernel->add(dnnl::reorder(skip_user, dst), {{DNNL_ARG_FROM, skip_user}, {DNNL_ARG_TO, dst}});
   }

@@ -39,6 +39,9 @@ class DnnlKernel : public Kernel {
   dnnl::memory output_in(const dnnl::memory& user, const dnnl::memory::desc& desc);
   void finish_output(const dnnl::memory& internal, const dnnl::memory& user);
   void set_implementation(std::string text) { implementation_ = std::move(text); }
+  // The layout output 0 is written in (plain unless the kernel was free to choose).
+  void set_output_desc(const dnnl::memory::desc& desc) { output_desc_ = desc; }
+  const dnnl::memory::desc& output_desc() const { return output_desc_; }
 
   void run(const KernelArgs& args) override;
   std::string implementation() const override { return implementation_; }
@@ -55,6 +58,7 @@ class DnnlKernel : public Kernel {
   };
   DnnlContext context_;
   std::string implementation_;
+  dnnl::memory::desc output_desc_;
   std::vector<Binding> inputs_, outputs_;
   std::vector<Call> calls_;
 };

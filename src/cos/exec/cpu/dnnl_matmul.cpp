@@ -1,4 +1,5 @@
 // Gemm and MatMul on oneDNN's matmul, with a fused constant bias Add and activations.
+#include <algorithm>
 #include <cstring>
 
 #include "cos/exec/cpu/dnnl_ops.h"
@@ -40,9 +41,17 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
                                    std::span<const Node* const> group, int variant) {
   const Node& node = *group[0];
   const bool is_gemm = node.op == "Gemm";
-  const Shape& a = graph.values[node.inputs[0]].shape;
+  Shape a = graph.values[node.inputs[0]].shape;
   const Shape& b = graph.values[node.inputs[1]].shape;
-  const Shape& y = graph.values[node.outputs[0]].shape;
+  Shape y = graph.values[node.outputs[0]].shape;
+  if (a.size() < 2 || b.size() < 2) return nullptr;  // numpy's vector cases: the reference
+  // Weights shared by every batch: one matrix product with the batch dims folded into the
+  // rows (a [197, 1, 768] input is one 197-row product, not 197 one-row products).
+  const bool shared_weights = std::all_of(b.begin(), b.end() - 2, [](int64_t d) { return d == 1; });
+  if (!is_gemm && a.size() > 2 && shared_weights) {
+    a = {element_count(a) / a.back(), a.back()};
+    y = {element_count(y) / y.back(), y.back()};
+  }
   const size_t rank = y.size();
   const Tensor* b_constant = graph.constant_input(node, 1);
   if (variant == packed_weights && !b_constant) return nullptr;
@@ -51,7 +60,8 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
   const float alpha = is_gemm ? static_cast<float>(node.attr_float("alpha", 1.0)) : 1.0f;
   const float beta = is_gemm ? static_cast<float>(node.attr_float("beta", 1.0)) : 1.0f;
 
-  memory::dims a_dims = padded_to(a, rank), b_dims = padded_to(b, rank);
+  memory::dims a_dims = padded_to(a, rank),
+               b_dims = padded_to(Shape(b.end() - std::min(b.size(), rank), b.end()), rank);
   if (trans_a) std::swap(a_dims[rank - 2], a_dims[rank - 1]);
   if (trans_b) std::swap(b_dims[rank - 2], b_dims[rank - 1]);
   memory::desc a_desc = strided(a_dims, trans_a), b_user_desc = strided(b_dims, trans_b);
@@ -72,7 +82,10 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
   memory::desc bias_desc;
   std::vector<float> bias_data;
   if (bias) {
-    bias_desc = plain_desc(Shape(padded_to(bias->shape, rank)));
+    Shape rows_cols = bias->shape;  // folded like the output when its batch dims were
+    if (rows_cols.size() > rank)
+      rows_cols = {element_count(rows_cols) / rows_cols.back(), rows_cols.back()};
+    bias_desc = plain_desc(Shape(padded_to(rows_cols, rank)));
     for (double v : to_doubles(*bias)) bias_data.push_back(static_cast<float>(v * beta));
   }
   dnnl::primitive_attr attr;

@@ -44,7 +44,8 @@ int64_t product(const Shape& shape, size_t from, size_t to) {
 
 }  // namespace
 
-std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node) {
+std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
+                                 const StoredLayouts& io) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   const Shape& y = shape_of(graph, node.outputs[0]);
   const bool global = node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool";
@@ -59,13 +60,25 @@ std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph,
   algorithm alg = is_max        ? algorithm::pooling_max
                   : include_pad ? algorithm::pooling_avg_include_padding
                                 : algorithm::pooling_avg_exclude_padding;
+  // Pool in the layout the input is stored in; the output follows it when it may.
+  const memory::desc plain_y = plain_desc(y);
+  const memory::desc src_desc = io.free_output ? io.input : plain_desc(x);
+  const memory::desc dst_desc =
+      io.free_output ? memory::desc(to_dims(y), memory::data_type::f32, memory::format_tag::any)
+                     : plain_y;
   try {
-    dnnl::pooling_v2_forward::desc desc(prop_kind::forward_inference, alg, plain_desc(x),
-                                        plain_desc(y), w.stride, w.kernel, dilation, w.pad_begin,
-                                        w.pad_end);
+    dnnl::pooling_v2_forward::desc desc(prop_kind::forward_inference, alg, src_desc, dst_desc,
+                                        w.stride, w.kernel, dilation, w.pad_begin, w.pad_end);
     dnnl::pooling_v2_forward::primitive_desc pd(desc, context.engine);
-    return single(context, pd, dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, plain_desc(x)}}, {0},
-                  plain_desc(y));
+    if (pd.dst_desc().get_size() != plain_y.get_size()) return nullptr;
+    auto kernel = std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd));
+    memory src_user(io.input, context.engine, nullptr), dst(pd.dst_desc(), context.engine, nullptr);
+    kernel->bind_input(0, src_user);
+    kernel->bind_output(0, dst);
+    kernel->set_output_desc(pd.dst_desc());
+    memory src = kernel->reordered_input(src_user, pd.src_desc());
+    kernel->add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    return kernel;
   } catch (const dnnl::error&) {
     return nullptr;
   }
@@ -96,6 +109,20 @@ std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& gra
   }
   kernel->set_implementation(implementation);
   return kernel;
+}
+
+std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
+                                 std::span<const Node* const> group) {
+  memory::desc data = plain_desc(shape_of(graph, group.back()->outputs[0]));
+  try {
+    dnnl::eltwise_forward::desc desc(prop_kind::forward_inference, algorithm::eltwise_gelu_erf,
+                                     data);
+    dnnl::eltwise_forward::primitive_desc pd(desc, context.engine);
+    // args.inputs[0] is the Div's x, the pattern's input.
+    return single(context, pd, dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, data}}, {0}, data);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
 }
 
 std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,

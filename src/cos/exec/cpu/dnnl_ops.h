@@ -21,17 +21,31 @@ std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& n
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
                                 bool sum_first = false);
 
+// How the layout-aware operands of a kernel are stored: the first input (and a Conv's
+// fused residual) may be in a layout that the kernel producing them chose; with
+// `free_output` the kernel may leave its output in the layout it prefers (every consumer
+// takes it as it is) and says which in DnnlKernel::output_desc().
+struct StoredLayouts {
+  dnnl::memory::desc input, skip;
+  bool free_output = false;
+};
+
 // Builders: each returns nullptr when oneDNN cannot build that variant. `variant` picks
 // one of the layouts that compile-time timing compares (variants() of them).
 int conv_variants();
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
-                                 std::span<const Node* const> group, int variant);
+                                 std::span<const Node* const> group, int variant,
+                                 const StoredLayouts& io);
 int matmul_variants();
 std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
                                    std::span<const Node* const> group, int variant);
-std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node);
+std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
+                                 const StoredLayouts& io);
 std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& graph,
                                     const Node& node);
+// The five nodes of the GELU pattern (gelu_pattern.h) as one eltwise gelu_erf.
+std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
+                                 std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,
                                    const Node& node);
 std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph,
