@@ -233,6 +233,14 @@ std::vector<Case> cases() {
        [] {
          return OpCase("Transpose").input({3, 4, 5});
        }},
+      {"slice two axes",
+       [] {
+         return OpCase("Slice")
+             .input({4, 6, 5})
+             .constant_ints({1, -4})
+             .constant_ints({3, 100})
+             .constant_ints({0, 2});
+       }},
       {"layer norm last axis",
        [] {
          return OpCase("LayerNormalization")

@@ -219,8 +219,11 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
   const Node& node = *group[0];
   const std::string& op = node.op;
   // oneDNN kernels here work in f32; other dtypes (data movement) take the reference.
-  for (int v : node.inputs)
-    if (v >= 0 && graph.values[v].dtype != DType::f32) return reference_.compile(graph, group);
+  // Slice's other inputs are integer parameters.
+  const size_t data_inputs = op == "Slice" ? 1 : node.inputs.size();
+  for (size_t i = 0; i < data_inputs; ++i)
+    if (node.inputs[i] >= 0 && graph.values[node.inputs[i]].dtype != DType::f32)
+      return reference_.compile(graph, group);
   std::unique_ptr<Kernel> kernel;
   if (op == "Conv" || is_matmul(op)) return fastest(graph, group, io);
   if (is_gelu(graph, group)) return dnnl_ops::gelu(context_, graph, group);
@@ -237,6 +240,8 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
     kernel = dnnl_ops::reduce_mean(context_, graph, node);
   else if (op == "Transpose")
     kernel = dnnl_ops::transpose(context_, graph, node);
+  else if (op == "Slice")
+    kernel = dnnl_ops::slice(context_, graph, node);
   else if (op == "LayerNormalization")
     kernel = dnnl_ops::layer_norm(context_, graph, node);
   else if (op == "BatchNormalization")

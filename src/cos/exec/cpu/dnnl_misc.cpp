@@ -1,7 +1,9 @@
 // The other ops on oneDNN primitives, on plain layouts.
+#include <algorithm>
 #include <map>
 
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/slice_window.h"
 #include "cos/exec/window.h"
 
 namespace cosched::dnnl_ops {
@@ -230,6 +232,24 @@ std::unique_ptr<DnnlKernel> transpose(const DnnlContext& context, const Graph& g
   try {
     dnnl::reorder::primitive_desc pd(context.engine, src, context.engine, plain_desc(y));
     return single(context, pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, src}}, {0}, plain_desc(y));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> slice(const DnnlContext& context, const Graph& graph,
+                                  const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  const SliceWindow window = slice_window(graph, node);
+  if (x.empty() ||
+      std::any_of(window.step.begin(), window.step.end(), [](int64_t s) { return s != 1; }))
+    return nullptr;  // strided slices: the reference
+  // A copy of the sub-block of x that starts at window.start.
+  memory::desc part = plain_desc(x).submemory_desc(to_dims(y), to_dims(window.start));
+  try {
+    dnnl::reorder::primitive_desc pd(context.engine, part, context.engine, plain_desc(y));
+    return single(context, pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, part}}, {0}, plain_desc(y));
   } catch (const dnnl::error&) {
     return nullptr;
   }

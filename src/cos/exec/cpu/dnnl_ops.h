@@ -56,6 +56,7 @@ std::unique_ptr<DnnlKernel> reduce_mean(const DnnlContext& context, const Graph&
                                         const Node& node);
 std::unique_ptr<DnnlKernel> transpose(const DnnlContext& context, const Graph& graph,
                                       const Node& node);
+std::unique_ptr<DnnlKernel> slice(const DnnlContext& context, const Graph& graph, const Node& node);
 std::unique_ptr<DnnlKernel> layer_norm(const DnnlContext& context, const Graph& graph,
                                        const Node& node);
 std::unique_ptr<DnnlKernel> batch_norm(const DnnlContext& context, const Graph& graph,

@@ -5,6 +5,7 @@
 #include "cos/common/error.h"
 #include "cos/exec/reference/ref_kernels.h"
 #include "cos/exec/reference/ref_util.h"
+#include "cos/exec/slice_window.h"
 
 namespace cosched::ref {
 namespace {
@@ -66,30 +67,12 @@ std::unique_ptr<Kernel> transpose(const Graph& graph, const Node& node) {
 std::unique_ptr<Kernel> slice(const Graph& graph, const Node& node) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   const Shape& y = shape_of(graph, node.outputs[0]);
-  std::vector<int64_t> starts, ends, axes, steps;
-  if (graph.opset < 10) {
-    starts = node.attr_ints("starts");
-    ends = node.attr_ints("ends");
-    axes = node.attr_ints("axes");
-  } else {
-    starts = constant_ints(graph, node, 1);
-    ends = constant_ints(graph, node, 2);
-    if (node.inputs.size() > 3 && node.inputs[3] >= 0) axes = constant_ints(graph, node, 3);
-    if (node.inputs.size() > 4 && node.inputs[4] >= 0) steps = constant_ints(graph, node, 4);
-  }
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  if (steps.empty()) steps.assign(starts.size(), 1);
-  Shape in_strides = strides_of(x), read = in_strides;
+  const SliceWindow window = slice_window(graph, node);
+  Shape in_strides = strides_of(x), read(x.size());
   int64_t base = 0;  // element offset of the first element read
-  for (size_t i = 0; i < axes.size(); ++i) {
-    const int64_t axis = normalize_axis(node, axes[i], x.size());
-    const int64_t dim = x[axis], step = steps[i];
-    if (step == 0) fail("node '{}' (Slice): step 0", node.name);
-    int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
-    start = step > 0 ? std::clamp<int64_t>(start, 0, dim) : std::clamp<int64_t>(start, 0, dim - 1);
-    base += start * in_strides[axis];
-    read[axis] = in_strides[axis] * step;
+  for (size_t d = 0; d < x.size(); ++d) {
+    base += window.start[d] * in_strides[d];
+    read[d] = in_strides[d] * window.step[d];
   }
   std::vector<Shape> strides = {read, strides_of(y)};
   const size_t size = element_size(graph, node.inputs[0]);
