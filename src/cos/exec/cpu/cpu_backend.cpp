@@ -39,6 +39,8 @@ dnnl_ops::StoredLayouts plain_layouts(const Graph& graph, std::span<const Node* 
   dnnl_ops::StoredLayouts io;
   io.input = plain_desc(graph.values[head.inputs[0]].shape);
   io.skip = plain_desc(graph.values[group.back()->outputs[0]].shape);
+  for (int v : head.inputs)
+    if (v >= 0) io.inputs.push_back(plain_desc(graph.values[v].shape));
   return io;
 }
 
@@ -165,7 +167,7 @@ bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group
 std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
                                             std::span<const Node* const> group) {
   const Node& head = *group[0];
-  const bool layout_aware = head.op == "Conv" || is_pool(head.op);
+  const bool layout_aware = head.op == "Conv" || is_pool(head.op) || head.op == "Concat";
   const bool has_sum = head.op == "Conv" && group.size() > 1 && group[1]->op == "Add";
   const size_t skip_index =
       has_sum ? head.inputs.size() + (group[1]->inputs[0] == head.outputs[0] ? 1 : 0) : 0;
@@ -173,6 +175,8 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
   dnnl_ops::StoredLayouts io;
   if (layout_aware) {
     io.input = stored(graph, head.inputs[0]);
+    if (head.op == "Concat")
+      for (int v : head.inputs) io.inputs.push_back(stored(graph, v));
     if (has_sum) io.skip = stored(graph, group[1]->inputs[skip_index - head.inputs.size()]);
     io.free_output = layout_free(graph, output);
   }
@@ -182,6 +186,8 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
   if (dnnl_kernel) {
     accepted = {0};
     if (has_sum) accepted.push_back(skip_index);
+    if (head.op == "Concat")
+      for (size_t i = 1; i < head.inputs.size(); ++i) accepted.push_back(i);
     const auto& out = dnnl_kernel->output_desc();
     if (out.get_size() > 0 && out != plain_desc(graph.values[output].shape)) layouts_[output] = out;
   } else if (!kernel) {
@@ -233,7 +239,7 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
   else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div")
     kernel = dnnl_ops::binary(context_, graph, node);
   else if (op == "Concat")
-    kernel = dnnl_ops::concat(context_, graph, node);
+    kernel = dnnl_ops::concat(context_, graph, node, io);
   else if (op == "Softmax")
     kernel = dnnl_ops::softmax(context_, graph, node);
   else if (op == "ReduceMean")
@@ -295,6 +301,7 @@ bool CpuBackend::layout_free(const Graph& graph, int value) const {
     if ((n.op == "Conv" || is_pool(n.op)) && n.inputs[0] == value &&
         std::count(n.inputs.begin(), n.inputs.end(), value) == 1)
       continue;
+    if (n.op == "Concat") continue;
     if (n.op == "Add" && n.inputs.size() == 2 && residual_of_fused_conv(graph, n, value)) continue;
     return false;
   }

@@ -157,22 +157,33 @@ std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& grap
   }
 }
 
-std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph,
-                                   const Node& node) {
+std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph, const Node& node,
+                                   const StoredLayouts& io) {
   const Shape& y = shape_of(graph, node.outputs[0]);
   int64_t axis = node.attr_int("axis", 0);
   if (axis < 0) axis += static_cast<int64_t>(y.size());
-  std::vector<memory::desc> descs;
-  std::vector<std::pair<int, memory::desc>> inputs;
-  std::vector<int> indices;
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    descs.push_back(plain_desc(shape_of(graph, node.inputs[i])));
-    inputs.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), descs.back()});
-    indices.push_back(static_cast<int>(i));
-  }
+  // Each input in its stored layout; the output in the first input's when it may.
+  std::vector<memory::desc> descs = io.inputs;
+  const memory::desc plain_y = plain_desc(y);
+  const memory::desc dst_desc =
+      io.free_output ? memory::desc(to_dims(y), memory::data_type::f32, memory::format_tag::any)
+                     : plain_y;
   try {
-    dnnl::concat::primitive_desc pd(plain_desc(y), static_cast<int>(axis), descs, context.engine);
-    return single(context, pd, dnnl::concat(pd), inputs, indices, plain_desc(y));
+    dnnl::concat::primitive_desc pd(dst_desc, static_cast<int>(axis), descs, context.engine);
+    if (pd.dst_desc().get_size() != plain_y.get_size()) return nullptr;
+    auto kernel = std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd));
+    std::unordered_map<int, memory> args;
+    for (size_t i = 0; i < descs.size(); ++i) {
+      memory m(descs[i], context.engine, nullptr);
+      kernel->bind_input(i, m);
+      args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = m;
+    }
+    memory dst(pd.dst_desc(), context.engine, nullptr);
+    kernel->bind_output(0, dst);
+    kernel->set_output_desc(pd.dst_desc());
+    args[DNNL_ARG_DST] = dst;
+    kernel->add(dnnl::concat(pd), args);
+    return kernel;
   } catch (const dnnl::error&) {
     return nullptr;
   }

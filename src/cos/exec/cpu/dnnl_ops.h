@@ -27,6 +27,7 @@ dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const>
 // takes it as it is) and says which in DnnlKernel::output_desc().
 struct StoredLayouts {
   dnnl::memory::desc input, skip;
+  std::vector<dnnl::memory::desc> inputs;  // Concat: every input
   bool free_output = false;
 };
 
@@ -48,8 +49,8 @@ std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,
                                    const Node& node);
-std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph,
-                                   const Node& node);
+std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph, const Node& node,
+                                   const StoredLayouts& io);
 std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& graph,
                                     const Node& node);
 std::unique_ptr<DnnlKernel> reduce_mean(const DnnlContext& context, const Graph& graph,
