@@ -230,3 +230,26 @@ Problem generate_problem(const std::string& suite, uint64_t seed, int index) {
 }
 
 }  // namespace cosched
+
+namespace cosched {
+
+Problem generate_sized(int units, uint64_t seed) {
+  constexpr int kUnitsPerTenant = 200;
+  constexpr double kUnitsPerBlock = 6.5;  // average over the four block kinds
+  std::mt19937_64 rng(seed);
+  Problem problem;
+  problem.name = fmt::format("sized-{}-{}", units, seed);
+  problem.platform = make_platform(2);
+  Generator generator(rng(), problem.platform);
+  int tenants = std::max(1, units / kUnitsPerTenant);
+  int blocks = std::max(1, static_cast<int>((units / tenants) / kUnitsPerBlock));
+  for (int t = 0; t < tenants; ++t) {
+    Tenant tenant;
+    tenant.name = fmt::format("t{}", t);
+    tenant.graph = generator.tenant_graph(tenant.name, blocks, false);
+    problem.tenants.push_back(std::move(tenant));
+  }
+  return problem;
+}
+
+}  // namespace cosched

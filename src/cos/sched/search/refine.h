@@ -8,7 +8,7 @@ namespace cosched {
 
 struct RefineOptions {
   double budget_s = 2;  // wall-clock cap (rarely reached; the kicks bound the work)
-  int kicks = 2000;     // perturbations of the iterated local search
+  int kicks = 8000;     // perturbations of the iterated local search
   size_t keep = 4;      // distinct local optima returned, best first
   uint64_t seed = 1;
 };
