@@ -83,6 +83,23 @@ TEST(CpuBackend, FusesTheGeluPatternIntoOneStep) {
   for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(c[i], e[i], 1e-5);
 }
 
+// SiLU as exporters write it: the conv output read by both the Sigmoid and the Mul.
+TEST(CpuBackend, FusesConvSwishIntoOneStep) {
+  ModelBuilder b("swish", 2);
+  std::string c = b.conv(b.input("x", {1, 8, 10, 10}), 16, 3);
+  b.output(b.mul(c, b.sigmoid(c)));
+  Graph graph = import_model_bytes(b.serialize(), "swish");
+  CpuBackend cpu(CoreSet::all());
+  ReferenceBackend reference;
+  GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
+  ASSERT_EQ(on_cpu.steps().size(), 1u);
+  EXPECT_EQ(on_cpu.steps()[0].nodes.size(), 3u);
+  Tensor input = random_input(graph.values[graph.inputs[0]], 5);
+  std::vector<double> e = to_doubles(on_reference.run({input})[0]);
+  std::vector<double> a = to_doubles(on_cpu.run({input})[0]);
+  for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(a[i], e[i], 1e-4 * (1 + std::abs(e[i])));
+}
+
 TEST(CoreSet, ParsesAndNamesCoreSets) {
   EXPECT_EQ(CoreSet::parse("cpu:0").cores, std::vector<int>{0});
   EXPECT_EQ(CoreSet::parse("cpu:0").name(), "cpu:0");

@@ -11,11 +11,29 @@
 namespace cosched {
 namespace {
 
-// The only consumer of `value`, or -1.
-int sole_consumer(const Graph& graph, int value) {
-  const Value& v = graph.values[value];
-  if (v.consumers.size() != 1 || graph.is_graph_output(value)) return -1;
-  return v.consumers[0];
+// The first consumer of `value` outside `group`, or -1 (also for graph outputs).
+int next_consumer(const Graph& graph, int value, const std::vector<int>& group) {
+  if (graph.is_graph_output(value)) return -1;
+  for (int c : graph.values[value].consumers)
+    if (std::find(group.begin(), group.end(), c) == group.end()) return c;
+  return -1;
+}
+
+// The longest prefix of `group` whose intermediate outputs are read only inside it (a
+// fused group writes nothing but its last node's outputs).
+size_t closed_prefix(const Graph& graph, const std::vector<int>& group) {
+  for (size_t k = group.size(); k > 1; --k) {
+    bool closed = true;
+    for (size_t j = 0; j + 1 < k && closed; ++j)
+      for (int v : graph.nodes[group[j]].outputs) {
+        if (v < 0) continue;
+        if (graph.is_graph_output(v)) closed = false;
+        for (int c : graph.values[v].consumers)
+          if (std::find(group.begin(), group.begin() + k, c) == group.begin() + k) closed = false;
+      }
+    if (closed) return k;
+  }
+  return 1;
 }
 
 // Whether every input of `next` from outside `group` is ready before the group's head runs.
@@ -58,14 +76,16 @@ GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
     }
     std::vector<const Node*> group = {&head};
     while (!step.fallback) {
-      int next = sole_consumer(graph_, graph_.nodes[step.nodes.back()].outputs[0]);
+      int next = next_consumer(graph_, graph_.nodes[step.nodes.back()].outputs[0], step.nodes);
       if (next < 0 || !inputs_ready(graph_, step.nodes, graph_.nodes[next]) ||
           !backend_.can_fuse(graph_, group, graph_.nodes[next]))
         break;
       step.nodes.push_back(next);
       group.push_back(&graph_.nodes[next]);
-      done[next] = true;
     }
+    step.nodes.resize(closed_prefix(graph_, step.nodes));
+    group.resize(step.nodes.size());
+    for (int n : step.nodes) done[n] = true;
     for (const Node* node : group)
       for (int v : node->inputs) {
         bool internal = v >= 0 && node != group.front() &&

@@ -5,16 +5,18 @@ namespace cosched {
 ChainKernel::ChainKernel(const Graph& graph, std::span<const Node* const> group,
                          std::vector<std::unique_ptr<Kernel>> parts)
     : parts_(std::move(parts)) {
-  int previous = -1;
+  std::vector<int> produced;  // the output of each node but the last, by temporary
   for (const Node* node : group) {
     input_counts_.push_back(node->inputs.size());
-    int chained = -1;
+    std::vector<std::pair<size_t, size_t>> internal;
     for (size_t i = 0; i < node->inputs.size(); ++i)
-      if (previous >= 0 && node->inputs[i] == previous) chained = static_cast<int>(i);
-    chained_input_.push_back(chained);
-    previous = node->outputs[0];
-    if (node != group.back())
-      temporaries_.emplace_back(static_cast<size_t>(graph.values[previous].bytes()));
+      for (size_t t = 0; t < produced.size(); ++t)
+        if (node->inputs[i] == produced[t]) internal.push_back({i, t});
+    internal_inputs_.push_back(std::move(internal));
+    if (node != group.back()) {
+      produced.push_back(node->outputs[0]);
+      temporaries_.emplace_back(static_cast<size_t>(graph.values[node->outputs[0]].bytes()));
+    }
   }
 }
 
@@ -24,7 +26,8 @@ void ChainKernel::run(const KernelArgs& args) {
     KernelArgs part;
     part.inputs.assign(args.inputs.begin() + at, args.inputs.begin() + at + input_counts_[k]);
     at += input_counts_[k];
-    if (chained_input_[k] >= 0) part.inputs[chained_input_[k]] = temporaries_[k - 1].data();
+    for (auto [input, temporary] : internal_inputs_[k])
+      part.inputs[input] = temporaries_[temporary].data();
     if (k + 1 < parts_.size())
       part.outputs = {temporaries_[k].data()};
     else

@@ -21,7 +21,8 @@ class ChainKernel : public Kernel {
   std::vector<std::unique_ptr<Kernel>> parts_;
   std::vector<size_t> input_counts_;                 // inputs of each node
   std::vector<std::vector<std::byte>> temporaries_;  // output of each node but the last
-  std::vector<int> chained_input_;  // per node: which input is the previous output (-1: none)
+  // Per node: (input index, temporary) for each input produced inside the group.
+  std::vector<std::vector<std::pair<size_t, size_t>>> internal_inputs_;
 };
 
 }  // namespace cosched

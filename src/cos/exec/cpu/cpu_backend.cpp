@@ -161,7 +161,8 @@ bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group
     return !has_c && o.is_constant() && !shape.empty() && o.data->size() == shape.back() &&
            !o.shape.empty() && o.shape.back() == shape.back();
   }
-  return dnnl_ops::eltwise_of(graph, next).has_value();
+  return dnnl_ops::is_swish_mul(*group.back(), next) ||
+         dnnl_ops::eltwise_of(graph, next).has_value();
 }
 
 std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,

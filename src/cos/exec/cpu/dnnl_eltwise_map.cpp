@@ -53,12 +53,24 @@ std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& n
   return std::nullopt;
 }
 
+bool is_swish_mul(const Node& sigmoid, const Node& next) {
+  if (sigmoid.op != "Sigmoid" || next.op != "Mul" || next.inputs.size() != 2) return false;
+  const int x = sigmoid.inputs[0], s = sigmoid.outputs[0];
+  return (next.inputs[0] == x && next.inputs[1] == s) ||
+         (next.inputs[0] == s && next.inputs[1] == x);
+}
+
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
                                 bool sum_first) {
   dnnl::post_ops ops;
   if (sum_first) ops.append_sum(1.0f);
-  for (const Node* node : nodes) {
-    std::vector<Eltwise> steps = eltwise_of(graph, *node).value();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i + 1 < nodes.size() && is_swish_mul(*nodes[i], *nodes[i + 1])) {
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);  // x * sigmoid(x)
+      ++i;
+      continue;
+    }
+    std::vector<Eltwise> steps = eltwise_of(graph, *nodes[i]).value();
     for (const Eltwise& e : steps) ops.append_eltwise(1.0f, e.alg, e.alpha, e.beta);
   }
   return ops;

@@ -17,7 +17,10 @@ struct Eltwise {
 // The eltwise steps that compute `node` (HardSigmoid takes two), or nullopt when oneDNN
 // has none (Erf) or an operand it needs is not constant.
 std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& node);
-// Post-ops: a sum (adds what dst holds) when asked, then the activations of `nodes`.
+// Whether `next` is the Mul of SiLU/swish: x * sigmoid(x), `sigmoid` being Sigmoid(x).
+bool is_swish_mul(const Node& sigmoid, const Node& next);
+// Post-ops: a sum (adds what dst holds) when asked, then the activations of `nodes` (a Sigmoid then
+// its swish Mul: one swish).
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
                                 bool sum_first = false);
 
