@@ -13,7 +13,7 @@ struct StrategyOptions {
   double time_limit_s = 60;    // milp: CBC's time limit
   int exhaustive_limit = 22;   // exhaustive: most free units it will enumerate
   int max_candidates = 16;     // cos: placements kept per tenant in phase 1
-  double search_budget_s = 4;  // cos: time for phases 2 and 3
+  double search_budget_s = 3;  // cos: time for phases 2 and 3
   uint64_t seed = 1;
 };
 
