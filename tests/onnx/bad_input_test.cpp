@@ -104,20 +104,7 @@ TEST_F(BadInput, InitializerSizeMismatch) {
 
 TEST_F(BadInput, SymbolicInputWithoutShape) {
   onnx::ModelProto model = relu_model();
-  auto* dim = model.mutable_graph()
-                  ->mutable_input(0)
-                  ->mutable_type()
-                  ->mutable_tensor_type()
-                  ->mutable_shape()
-                  ->mutable_dim(0);
-  dim->set_dim_param("batch");
-  model.mutable_graph()
-      ->mutable_output(0)
-      ->mutable_type()
-      ->mutable_tensor_type()
-      ->mutable_shape()
-      ->mutable_dim(0)
-      ->set_dim_param("batch");
+  test::make_batch_symbolic(model);
   std::string path = save("symbolic.onnx", model);
   expect_rejected(path, {"input 'input'", "--shape"});
   EXPECT_EQ(test::run_cli({"inspect", path, "--shape", "input=3x4"}).code, 0);

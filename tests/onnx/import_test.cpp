@@ -79,19 +79,7 @@ TEST(Import, ConvFlopsByHand) {
 TEST(Import, ShapeOptionFixesSymbolicInput) {
   ModelBuilder b = test::small_model();
   onnx::ModelProto model = b.build();
-  auto* dims = model.mutable_graph()
-                   ->mutable_input(0)
-                   ->mutable_type()
-                   ->mutable_tensor_type()
-                   ->mutable_shape();
-  dims->mutable_dim(0)->set_dim_param("batch");
-  model.mutable_graph()
-      ->mutable_output(0)
-      ->mutable_type()
-      ->mutable_tensor_type()
-      ->mutable_shape()
-      ->mutable_dim(0)
-      ->set_dim_param("batch");
+  test::make_batch_symbolic(model);
   std::string bytes = model.SerializeAsString();
   EXPECT_THROW(import_model_bytes(bytes, "sym.onnx"), Error);
   ImportOptions options;

@@ -35,6 +35,14 @@ ModelBuilder small_model() {
   return b;
 }
 
+void make_batch_symbolic(onnx::ModelProto& model) {
+  auto* graph = model.mutable_graph();
+  for (auto* info : {graph->mutable_input(0), graph->mutable_output(0)}) {
+    info->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_param(
+        "batch");
+  }
+}
+
 std::string zoo_dir() {
   std::filesystem::path dir = std::filesystem::path(COS_SOURCE_DIR) / "models";
   return std::filesystem::exists(dir / "resnet18.onnx") ? dir.string() : "";

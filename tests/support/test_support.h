@@ -31,6 +31,9 @@ CliResult run_cli(const std::vector<std::string>& args);
 // A small valid model with a conv, a residual, BatchNorm and a Gemm.
 ModelBuilder small_model();
 
+// Makes dimension 0 of the first input and output symbolic ("batch").
+void make_batch_symbolic(onnx::ModelProto& model);
+
 // Folder of the exported zoo (`make models`), or "" if it was not exported.
 std::string zoo_dir();
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cosched {
@@ -20,6 +21,8 @@ class Mip {
   // sense: 'L' (<=), 'G' (>=) or 'E' (=).
   void add_row(const std::vector<int>& columns, const std::vector<double>& coefs, char sense,
                double rhs);
+  // sum(coef * column) <= the `bound` column: a resource's load within the period.
+  void add_load_row(int bound, const std::vector<std::pair<int, double>>& terms);
   // A feasible assignment to start from (the columns not named are 0).
   void start_from(const std::vector<int>& columns, const std::vector<double>& values);
 

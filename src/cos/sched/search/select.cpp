@@ -36,15 +36,7 @@ std::vector<int> select_candidates(const Problem& problem,
       }
     }
   }
-  for (const auto& row : terms) {
-    std::vector<int> columns = {period};
-    std::vector<double> coefs = {-1.0};
-    for (const auto& [y, load] : row) {
-      columns.push_back(y);
-      coefs.push_back(load);
-    }
-    mip.add_row(columns, coefs, 'L', 0.0);
-  }
+  for (const auto& row : terms) mip.add_load_row(period, row);
   mip.start_from(start_columns, std::vector<double>(start_columns.size(), 1.0));
   mip.solve(time_limit_s);
   std::vector<int> chosen(candidates.size(), 0);

@@ -40,15 +40,7 @@ class PlacementModel {
       for (size_t u = 0; u < graph.units.size(); ++u)
         add_copies(static_cast<int>(t), static_cast<int>(u));
     }
-    for (const auto& terms : load_terms_) {
-      std::vector<int> columns = {period_};
-      std::vector<double> coefs = {-1.0};
-      for (const auto& [column, coef] : terms) {
-        columns.push_back(column);
-        coefs.push_back(coef);
-      }
-      mip_.add_row(columns, coefs, 'L', 0.0);
-    }
+    for (const auto& terms : load_terms_) mip_.add_load_row(period_, terms);
   }
 
   Mip& mip() { return mip_; }
