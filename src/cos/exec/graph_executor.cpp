@@ -104,6 +104,7 @@ GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
   memory_ = plan_memory(graph_, accesses, alias);
   arena_ = static_cast<std::byte*>(std::aligned_alloc(
       MemoryPlan::alignment, std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
+  release_packed_constants();
   for (auto& step : steps_) {
     for (int v : step.access.reads) step.args.inputs.push_back(value_pointer(v));
     for (int v : step.access.writes)
@@ -113,6 +114,22 @@ GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
 
 GraphExecutor::~GraphExecutor() {
   std::free(arena_);
+}
+
+void GraphExecutor::release_packed_constants() {
+  std::vector<bool> read(graph_.values.size(), false);
+  for (const auto& step : steps_) {
+    std::vector<size_t> packed = step.kernel->packed_inputs();
+    for (size_t i = 0; i < step.access.reads.size(); ++i)
+      if (int v = step.access.reads[i];
+          v >= 0 && std::find(packed.begin(), packed.end(), i) == packed.end())
+        read[memory_.root[v]] = true;
+  }
+  for (size_t v = 0; v < graph_.values.size(); ++v) {
+    Value& value = graph_.values[v];
+    if (value.is_constant() && !read[v] && !graph_.is_graph_output(static_cast<int>(v)))
+      value.data.reset();  // frees the weights unless the caller's graph shares them
+  }
 }
 
 void* GraphExecutor::arena_pointer(int value) const {

@@ -45,6 +45,8 @@ class GraphExecutor {
   const MemoryPlan& memory() const { return memory_; }
 
  private:
+  // Drops this executor's reference to the constants that only packed kernels read.
+  void release_packed_constants();
   void* arena_pointer(int value) const;
   const void* value_pointer(int value) const;
 

@@ -28,6 +28,9 @@ class Kernel {
   virtual void run(const KernelArgs& args) = 0;
   // How it runs, e.g. "ref" or "dnnl:brgconv:avx512_core"; shown by `cos infer --stats`.
   virtual std::string implementation() const = 0;
+  // Inputs (constants) whose content it copied when it was built and never reads again:
+  // their owner may free them.
+  virtual std::vector<size_t> packed_inputs() const { return {}; }
 };
 
 // A backend answers one narrow question (can it run this node?) and compiles nodes;

@@ -98,6 +98,7 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
       constant_memory(context, plain_desc(Shape(weight_dims.begin(), weight_dims.end())),
                       graph.constant_input(node, 1)->bytes.data());
   memory weights = packed(context, weights_user, pd.weights_desc());
+  kernel->mark_packed(1);
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
   if (has_bias) {

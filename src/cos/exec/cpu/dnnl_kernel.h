@@ -39,6 +39,9 @@ class DnnlKernel : public Kernel {
   dnnl::memory output_in(const dnnl::memory& user, const dnnl::memory::desc& desc);
   void finish_output(const dnnl::memory& internal, const dnnl::memory& user);
   void set_implementation(std::string text) { implementation_ = std::move(text); }
+  // Input `index` (constant weights) was packed into kernel-owned memory.
+  void mark_packed(size_t index) { packed_.push_back(index); }
+  std::vector<size_t> packed_inputs() const override { return packed_; }
   // The layout output 0 is written in (plain unless the kernel was free to choose).
   void set_output_desc(const dnnl::memory::desc& desc) { output_desc_ = desc; }
   const dnnl::memory::desc& output_desc() const { return output_desc_; }
@@ -59,6 +62,7 @@ class DnnlKernel : public Kernel {
   DnnlContext context_;
   std::string implementation_;
   dnnl::memory::desc output_desc_;
+  std::vector<size_t> packed_;
   std::vector<Binding> inputs_, outputs_;
   std::vector<Call> calls_;
 };

@@ -112,6 +112,7 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
     args[DNNL_ARG_WEIGHTS] =
         packed(context, constant_memory(context, b_user_desc, b_constant->bytes.data()),
                pd.weights_desc());
+    kernel->mark_packed(1);
   } else {
     memory b_user(b_user_desc, context.engine, nullptr);
     kernel->bind_input(1, b_user);

@@ -20,6 +20,7 @@ class PlainInputs : public Kernel {
               std::vector<Input> inputs);
   void run(const KernelArgs& args) override;
   std::string implementation() const override;
+  std::vector<size_t> packed_inputs() const override { return kernel_->packed_inputs(); }
 
  private:
   DnnlContext context_;
