@@ -45,7 +45,6 @@ void Mip::solve(double seconds) {
   Cbc_setMaximumSeconds(model_, seconds);
   Cbc_setParameter(model_, "sec", fmt::format("{}", seconds).c_str());  // also bounds preprocessing
   Cbc_setAllowableFractionGap(model_, 1e-6);
-  Cbc_setParameter(model_, "threads", "1");
   int status = Cbc_solve(model_);
   if (status != 0 && !Cbc_isSecondsLimitReached(model_)) fail("CBC stopped with status {}", status);
 }
