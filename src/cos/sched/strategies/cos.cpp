@@ -72,7 +72,7 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
     plan.placement = std::move(refined[i]);
     contenders.emplace_back(fmt::format("local optimum {}", i + 1), std::move(plan));
   }
-  for (const char* baseline : {"heft", "model", "layer"})
+  for (const char* baseline : {"heft", "model", "layer", "single"})
     contenders.emplace_back(baseline, run_strategy(baseline, problem, options));
   Plan best = empty_plan(problem, "cos");
   std::string chosen_from;
