@@ -59,21 +59,33 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   Placement placement(tenants);
   for (size_t t = 0; t < tenants; ++t) placement[t] = candidates[t][chosen[t]].place;
   double phase2 = compute_loads(problem, placement).busiest_ms;
+  // Phase 3 starts twice: from the phase 2 choice, and from HEFT's placement (which on
+  // large problems is the better start), half the kicks and time each.
+  Plan heft = run_strategy("heft", problem, options);
   RefineOptions refine;
-  refine.budget_s = options.search_budget_s / 2;
+  refine.budget_s = options.search_budget_s / 4;
+  refine.kicks = RefineOptions{}.kicks / 2;
   refine.seed = options.seed;
   std::vector<Placement> refined = refine_placement(problem, std::move(placement), refine);
   double phase3 = compute_loads(problem, refined.front()).busiest_ms;
+  std::vector<Placement> from_heft = refine_placement(problem, heft.placement, refine);
 
   // The simulator has the last word: the refined optima and the baselines' plans.
   std::vector<std::pair<std::string, Plan>> contenders;
-  for (size_t i = 0; i < refined.size(); ++i) {
-    Plan plan = empty_plan(problem, "cos");
-    plan.placement = std::move(refined[i]);
-    contenders.emplace_back(fmt::format("local optimum {}", i + 1), std::move(plan));
-  }
-  for (const char* baseline : {"heft", "model", "layer", "single"})
+  auto add_optima = [&](std::vector<Placement>& optima, const std::string& start) {
+    for (size_t i = 0; i < optima.size(); ++i) {
+      Plan plan = empty_plan(problem, "cos");
+      plan.placement = std::move(optima[i]);
+      contenders.emplace_back(fmt::format("local optimum {} from {}", i + 1, start),
+                              std::move(plan));
+    }
+  };
+  add_optima(refined, "phase 2");
+  add_optima(from_heft, "heft");
+  contenders.emplace_back("heft", std::move(heft));
+  for (const char* baseline : {"model", "layer", "single"}) {
     contenders.emplace_back(baseline, run_strategy(baseline, problem, options));
+  }
   Plan best = empty_plan(problem, "cos");
   std::string chosen_from;
   double best_period = kUnsupported;
