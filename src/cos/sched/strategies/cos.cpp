@@ -59,16 +59,21 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   Placement placement(tenants);
   for (size_t t = 0; t < tenants; ++t) placement[t] = candidates[t][chosen[t]].place;
   double phase2 = compute_loads(problem, placement).busiest_ms;
-  // Phase 3 starts twice: from the phase 2 choice, and from HEFT's placement (which on
-  // large problems is the better start), half the kicks and time each.
+  // Phase 3 starts from the phase 2 choice; on large problems also from HEFT's placement,
+  // which there is the better start (half the kicks and time each).
+  constexpr size_t kLargeUnits = 1000;
+  size_t units = 0;
+  for (const auto& tenant : problem.tenants) units += tenant.graph.units.size();
+  const bool two_starts = units > kLargeUnits;
   Plan heft = run_strategy("heft", problem, options);
   RefineOptions refine;
-  refine.budget_s = options.search_budget_s / 4;
-  refine.kicks = RefineOptions{}.kicks / 2;
+  refine.budget_s = options.search_budget_s / (two_starts ? 4 : 2);
+  refine.kicks = RefineOptions{}.kicks / (two_starts ? 2 : 1);
   refine.seed = options.seed;
   std::vector<Placement> refined = refine_placement(problem, std::move(placement), refine);
   double phase3 = compute_loads(problem, refined.front()).busiest_ms;
-  std::vector<Placement> from_heft = refine_placement(problem, heft.placement, refine);
+  std::vector<Placement> from_heft;
+  if (two_starts) from_heft = refine_placement(problem, heft.placement, refine);
 
   // The simulator has the last word: the refined optima and the baselines' plans.
   std::vector<std::pair<std::string, Plan>> contenders;
