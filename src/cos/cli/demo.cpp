@@ -51,7 +51,8 @@ void compare_on_platforms(const std::string& dir, std::ostream& out) {
     for (const auto& p : problem.platform.processors) ids.push_back(p.id);
     out << fmt::format("\nFour tenants on {} (costs estimated by roofline; milp limited to 5 s)\n",
                        fmt::join(ids, " + "));
-    compare_strategies(problem, options, {"single", "model", "layer", "heft", "cos", "milp"}, true, &out);
+    compare_strategies(problem, options, {"single", "model", "layer", "heft", "cos", "milp"}, true,
+                       &out);
   }
 }
 

@@ -6,12 +6,6 @@
 namespace cosched {
 namespace {
 
-int64_t product(const Shape& shape, size_t from, size_t to) {
-  int64_t result = 1;
-  for (size_t i = from; i < to && i < shape.size(); ++i) result *= shape[i];
-  return result;
-}
-
 int64_t output_elements(const Graph& graph, const Node& node) {
   if (node.outputs.empty() || node.outputs[0] < 0) return 0;
   const Value& out = graph.values[node.outputs[0]];
@@ -39,7 +33,7 @@ int64_t conv_macs(const Graph& graph, const Node& node) {
   const Value& weight = graph.values[node.inputs[1]];
   if (!weight.has_shape || weight.shape.size() < 2) return 0;
   // Each output element is a dot product over (Cin/group) x kernel.
-  return output_elements(graph, node) * product(weight.shape, 1, weight.shape.size());
+  return output_elements(graph, node) * dims_product(weight.shape, 1, weight.shape.size());
 }
 
 int64_t kernel_size(const Node& node) {

@@ -149,6 +149,12 @@ int64_t element_count(const Shape& shape) {
   return count;
 }
 
+int64_t dims_product(const Shape& shape, size_t from, size_t to) {
+  int64_t result = 1;
+  for (size_t i = from; i < to && i < shape.size(); ++i) result *= shape[i];
+  return result;
+}
+
 std::string shape_string(const Shape& shape) {
   if (shape.empty()) return "scalar";
   std::string text;

@@ -24,6 +24,9 @@ using Shape = std::vector<int64_t>;
 
 // Number of elements; throws cosched::Error on negative dims or overflow past 2^48.
 int64_t element_count(const Shape& shape);
-std::string shape_string(const Shape& shape);  // "1x3x224x224", "scalar" for rank 0
+std::string shape_string(const Shape& shape);
+// Product of dims [from, min(to, rank)): the size of a block of a shape (no checks).
+int64_t dims_product(const Shape& shape, size_t from,
+                     size_t to);  // "1x3x224x224", "scalar" for rank 0
 
 }  // namespace cosched

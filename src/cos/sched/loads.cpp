@@ -18,21 +18,13 @@ std::vector<double> tenant_loads(const Problem& problem, int t, const std::vecto
   std::vector<double> loads(resource_count(problem), 0.0);
   const Tenant& tenant = problem.tenants[t];
   const SchedGraph& graph = tenant.graph;
-  const Platform& platform = problem.platform;
-  std::vector<int> copied_to(problem.processors(), -1);  // last unit copied to each processor
   for (size_t u = 0; u < graph.units.size(); ++u) {
-    int from = place[u];
-    loads[from] += tenant.weight * graph.units[u].cost_ms[from];
-    for (int succ : graph.succs[u]) {
-      int to = place[succ];
-      if (to == from || copied_to[to] == static_cast<int>(u)) continue;
-      copied_to[to] = static_cast<int>(u);
-      int link = platform.link_between(from, to);
-      if (link >= 0) {
-        loads[problem.processors() + link] +=
-            tenant.weight * platform.links[link].copy_ms(graph.units[u].out_bytes);
-      }
-    }
+    loads[place[u]] += tenant.weight * graph.units[u].cost_ms[place[u]];
+    for_each_copy(problem, t, static_cast<int>(u), place, [&](int, int link) {
+      if (link < 0) return;
+      loads[problem.processors() + link] +=
+          tenant.weight * problem.platform.links[link].copy_ms(graph.units[u].out_bytes);
+    });
   }
   return loads;
 }

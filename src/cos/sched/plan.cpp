@@ -11,20 +11,12 @@ namespace cosched {
 
 std::vector<Copy> plan_copies(const Problem& problem, const Placement& placement) {
   std::vector<Copy> copies;
-  const size_t processors = problem.processors();
-  std::vector<char> seen(processors);
   for (size_t t = 0; t < problem.tenants.size(); ++t) {
-    const SchedGraph& graph = problem.tenants[t].graph;
-    for (size_t u = 0; u < graph.units.size(); ++u) {
-      std::fill(seen.begin(), seen.end(), 0);
-      int from = placement[t][u];
-      for (int succ : graph.succs[u]) {
-        int to = placement[t][succ];
-        if (to == from || seen[to]) continue;
-        seen[to] = 1;
-        copies.push_back({static_cast<int>(t), static_cast<int>(u), from, to,
-                          problem.platform.link_between(from, to)});
-      }
+    for (size_t u = 0; u < problem.tenants[t].graph.units.size(); ++u) {
+      const int tenant = static_cast<int>(t), unit = static_cast<int>(u);
+      for_each_copy(problem, tenant, unit, placement[t], [&](int to, int link) {
+        copies.push_back({tenant, unit, placement[t][u], to, link});
+      });
     }
   }
   return copies;

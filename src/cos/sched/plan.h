@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -23,6 +24,22 @@ struct Copy {
 };
 
 std::vector<Copy> plan_copies(const Problem& problem, const Placement& placement);
+
+// Calls fn(to, link) once for each processor, other than the unit's own, that runs one of
+// its consumers: where the unit's output is copied (link -1: CPU groups sharing memory).
+template <typename Fn>
+void for_each_copy(const Problem& problem, int tenant, int unit, const std::vector<int>& place,
+                   Fn&& fn) {
+  const int from = place[unit];
+  uint64_t served = 0;  // one bit per processor (Platform::finalize allows at most 64)
+  for (int succ : problem.tenants[tenant].graph.succs[unit]) {
+    const int to = place[succ];
+    const uint64_t bit = uint64_t{1} << to;
+    if (to == from || (served & bit)) continue;
+    served |= bit;
+    fn(to, problem.platform.link_between(from, to));
+  }
+}
 
 // A strategy's answer: where every unit runs, in which order each processor takes its
 // ready units (lower rank first; among requests, older first), and why.

@@ -19,6 +19,7 @@ std::string Platform::link_name(int link) const {
 
 void Platform::finalize() {
   if (processors.empty()) fail("platform: no processors");
+  if (processors.size() > 64) fail("platform: {} processors; at most 64", processors.size());
   std::set<std::string> ids;
   for (const auto& p : processors) {
     if (!ids.insert(p.id).second) fail("platform: processor '{}' listed twice", p.id);

@@ -438,7 +438,8 @@ class Simulation {
 }  // namespace
 
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options) {
-  if (options.mode != "saturate" || options.inflight > 0) return Simulation(problem, plan, options).run();
+  if (options.mode != "saturate" || options.inflight > 0)
+    return Simulation(problem, plan, options).run();
   // Saturation: double the rounds in flight while that still raises throughput by 1%.
   constexpr int kDoublings = 3;
   SimOptions trial = options;

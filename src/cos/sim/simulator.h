@@ -50,7 +50,7 @@ struct SimResult {
   double measured_from_ms = 0;      // the window the figures come from
   double measured_to_ms = 0;
   int64_t events = 0;
-  int inflight = 0;                      // saturate: rounds kept in flight
+  int inflight = 0;  // saturate: rounds kept in flight
   std::vector<Span> spans;
 };
 

@@ -38,12 +38,6 @@ std::unique_ptr<DnnlKernel> single(const DnnlContext& context, const dnnl::primi
   return kernel;
 }
 
-int64_t product(const Shape& shape, size_t from, size_t to) {
-  int64_t p = 1;
-  for (size_t i = from; i < to; ++i) p *= shape[i];
-  return p;
-}
-
 }  // namespace
 
 std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
@@ -196,7 +190,8 @@ std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& gra
   int64_t axis = node.attr_int("axis", graph.opset >= 13 ? -1 : 1);
   if (axis < 0) axis += rank;
   // Before opset 13 Softmax works on the input coerced to 2-D at `axis`.
-  Shape shape = graph.opset >= 13 ? x : Shape{product(x, 0, axis), product(x, axis, x.size())};
+  Shape shape =
+      graph.opset >= 13 ? x : Shape{dims_product(x, 0, axis), dims_product(x, axis, x.size())};
   if (graph.opset < 13) axis = 1;
   memory::desc data = plain_desc(shape);
   try {
@@ -273,7 +268,7 @@ std::unique_ptr<DnnlKernel> layer_norm(const DnnlContext& context, const Graph& 
   int64_t axis = node.attr_int("axis", -1);
   if (axis < 0) axis += static_cast<int64_t>(x.size());
   // Normalized over the trailing dims [axis, rank): a 2-D view {rows, len}.
-  Shape rows_len = {product(x, 0, axis), product(x, axis, x.size())};
+  Shape rows_len = {dims_product(x, 0, axis), dims_product(x, axis, x.size())};
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
   auto flags = dnnl::normalization_flags::use_scale;
   if (has_bias) flags = flags | dnnl::normalization_flags::use_shift;

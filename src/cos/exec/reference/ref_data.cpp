@@ -10,12 +10,6 @@
 namespace cosched::ref {
 namespace {
 
-int64_t product(const Shape& shape, size_t from, size_t to) {
-  int64_t p = 1;
-  for (size_t i = from; i < to; ++i) p *= shape[i];
-  return p;
-}
-
 size_t element_size(const Graph& graph, int value) {
   return dtype_size(graph.values[value].dtype);
 }
@@ -34,8 +28,8 @@ std::unique_ptr<Kernel> concat(const Graph& graph, const Node& node) {
   const Shape& y = shape_of(graph, node.outputs[0]);
   const int64_t axis = normalize_axis(node, node.attr_int("axis", 0), y.size());
   const size_t size = element_size(graph, node.outputs[0]);
-  const int64_t outer = product(y, 0, axis);
-  const int64_t inner_bytes = product(y, axis + 1, y.size()) * static_cast<int64_t>(size);
+  const int64_t outer = dims_product(y, 0, axis);
+  const int64_t inner_bytes = dims_product(y, axis + 1, y.size()) * static_cast<int64_t>(size);
   std::vector<int64_t> chunk;  // bytes of each input per outer index
   for (int v : node.inputs) chunk.push_back(shape_of(graph, v)[axis] * inner_bytes);
   return kernel([=](const KernelArgs& args) {
@@ -86,8 +80,8 @@ std::unique_ptr<Kernel> split(const Graph& graph, const Node& node) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   const int64_t axis = normalize_axis(node, node.attr_int("axis", 0), x.size());
   const size_t size = element_size(graph, node.inputs[0]);
-  const int64_t outer = product(x, 0, axis);
-  const int64_t inner_bytes = product(x, axis + 1, x.size()) * static_cast<int64_t>(size);
+  const int64_t outer = dims_product(x, 0, axis);
+  const int64_t inner_bytes = dims_product(x, axis + 1, x.size()) * static_cast<int64_t>(size);
   std::vector<int64_t> chunk;  // bytes of each output per outer index, from the output shapes
   for (int v : node.outputs) chunk.push_back(v < 0 ? 0 : shape_of(graph, v)[axis] * inner_bytes);
   const int64_t row = x[axis] * inner_bytes;
@@ -110,8 +104,8 @@ std::unique_ptr<Kernel> gather(const Graph& graph, const Node& node) {
   const DType index_type = graph.values[node.inputs[1]].dtype;
   const int64_t indices = element_count(shape_of(graph, node.inputs[1]));
   const size_t size = element_size(graph, node.inputs[0]);
-  const int64_t outer = product(x, 0, axis), dim = x[axis];
-  const int64_t inner_bytes = product(x, axis + 1, x.size()) * static_cast<int64_t>(size);
+  const int64_t outer = dims_product(x, 0, axis), dim = x[axis];
+  const int64_t inner_bytes = dims_product(x, axis + 1, x.size()) * static_cast<int64_t>(size);
   const std::string name = node.name;
   return kernel([=](const KernelArgs& args) {
     auto* src = static_cast<const std::byte*>(args.inputs[0]);

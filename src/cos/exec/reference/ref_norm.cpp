@@ -5,24 +5,15 @@
 #include "cos/exec/reference/ref_util.h"
 
 namespace cosched::ref {
-namespace {
-
-int64_t product(const Shape& shape, size_t from, size_t to) {
-  int64_t p = 1;
-  for (size_t i = from; i < to; ++i) p *= shape[i];
-  return p;
-}
-
-}  // namespace
 
 std::unique_ptr<Kernel> softmax(const Graph& graph, const Node& node) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   // Opset 13 normalizes along one axis; before, over all dims from `axis` on (2-D coercion).
   const bool single_axis = graph.opset >= 13;
   const int64_t axis = normalize_axis(node, node.attr_int("axis", single_axis ? -1 : 1), x.size());
-  const int64_t outer = product(x, 0, axis);
-  const int64_t len = single_axis ? x[axis] : product(x, axis, x.size());
-  const int64_t inner = single_axis ? product(x, axis + 1, x.size()) : 1;
+  const int64_t outer = dims_product(x, 0, axis);
+  const int64_t len = single_axis ? x[axis] : dims_product(x, axis, x.size());
+  const int64_t inner = single_axis ? dims_product(x, axis + 1, x.size()) : 1;
   return kernel([=](const KernelArgs& args) {
     auto* src = static_cast<const float*>(args.inputs[0]);
     auto* dst = static_cast<float*>(args.outputs[0]);
@@ -61,7 +52,7 @@ std::unique_ptr<Kernel> reduce_mean(const Graph& graph, const Node& node) {
 std::unique_ptr<Kernel> batch_norm(const Graph& graph, const Node& node) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   const int64_t channels = x.size() > 1 ? x[1] : 1;
-  const int64_t batch = x[0], inner = product(x, 2, x.size());
+  const int64_t batch = x[0], inner = dims_product(x, 2, x.size());
   const double eps = node.attr_float("epsilon", 1e-5);
   return kernel([=](const KernelArgs& args) {
     auto* src = static_cast<const float*>(args.inputs[0]);
@@ -83,7 +74,7 @@ std::unique_ptr<Kernel> batch_norm(const Graph& graph, const Node& node) {
 std::unique_ptr<Kernel> layer_norm(const Graph& graph, const Node& node) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   const int64_t axis = normalize_axis(node, node.attr_int("axis", -1), x.size());
-  const int64_t rows = product(x, 0, axis), len = product(x, axis, x.size());
+  const int64_t rows = dims_product(x, 0, axis), len = dims_product(x, axis, x.size());
   const double eps = node.attr_float("epsilon", 1e-5);
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
   return kernel([=](const KernelArgs& args) {

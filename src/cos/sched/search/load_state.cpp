@@ -7,7 +7,7 @@
 namespace cosched {
 
 LoadState::LoadState(const Problem& problem, Placement placement)
-    : problem_(problem), placement_(std::move(placement)), seen_(problem.processors(), -1) {
+    : problem_(problem), placement_(std::move(placement)) {
   loads_ = compute_loads(problem, placement_).resource_ms;
 }
 
@@ -28,19 +28,12 @@ double LoadState::spread() const {
 
 void LoadState::account_copies(int t, int s, double sign) {
   const Tenant& tenant = problem_.tenants[t];
-  const SchedGraph& graph = tenant.graph;
-  const int from = placement_[t][s];
-  std::fill(seen_.begin(), seen_.end(), -1);
-  for (int succ : graph.succs[s]) {
-    int to = placement_[t][succ];
-    if (to == from || seen_[to] >= 0) continue;
-    seen_[to] = 1;
-    int link = problem_.platform.link_between(from, to);
-    if (link >= 0) {
-      loads_[problem_.processors() + link] +=
-          sign * tenant.weight * problem_.platform.links[link].copy_ms(graph.units[s].out_bytes);
-    }
-  }
+  for_each_copy(problem_, t, s, placement_[t], [&](int, int link) {
+    if (link < 0) return;
+    loads_[problem_.processors() + link] +=
+        sign * tenant.weight *
+        problem_.platform.links[link].copy_ms(tenant.graph.units[s].out_bytes);
+  });
 }
 
 void LoadState::move(int t, int u, int processor) {

@@ -29,7 +29,6 @@ class LoadState {
   const Problem& problem_;
   Placement placement_;
   std::vector<double> loads_;
-  std::vector<int> seen_;  // scratch: destination processors already counted
 };
 
 }  // namespace cosched
