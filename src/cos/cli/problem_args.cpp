@@ -6,6 +6,7 @@
 
 #include "cos/common/error.h"
 #include "cos/onnx/import.h"
+#include "cos/profile/profile_costs.h"
 #include "cos/sched/from_graph.h"
 
 namespace cosched::cli {
@@ -61,6 +62,9 @@ void add_problem_options(CLI::App* command, ProblemArgs& args) {
   command->add_option("--problem", args.problem,
                       "Problem file (from `cos gen` or a plan's problem)");
   command->add_option("--platform", args.platform, "Platform file (processors and links)");
+  command->add_option("--profile", args.profile,
+                      "Profile of the models on the platform (cos profile): measured unit costs "
+                      "instead of roofline estimates");
   command->add_option("--model", args.models, "ONNX model as a tenant: PATH[:w=WEIGHT][:slo=MSms]");
   command->add_option("--shape", args.shapes,
                       "Static shape for symbolic model inputs, NAME=1x3x224x224");
@@ -81,19 +85,17 @@ Problem build_problem(const ProblemArgs& args) {
   if (!args.problem.empty()) {
     if (!args.platform.empty() || !args.models.empty())
       fail("give either --problem or --platform with --model, not both");
+    if (!args.profile.empty()) fail("--profile goes with --platform and --model, not --problem");
     return load_problem(args.problem);
   }
   if (args.platform.empty() || args.models.empty())
     fail("give --problem FILE, or --platform FILE and at least one --model");
   Problem problem;
-  std::ifstream platform_file(args.platform);
-  if (!platform_file) fail("{}: cannot open file", args.platform);
-  try {
-    problem.platform = platform_from_json(nlohmann::json::parse(platform_file));
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: not valid JSON: {}", args.platform, e.what());
-  } catch (const Error& e) {
-    fail("{}: {}", args.platform, e.what());
+  problem.platform = load_platform(args.platform);
+  std::optional<Profile> profile;
+  if (!args.profile.empty()) {
+    profile = load_profile(args.profile);
+    check_profile_platform(*profile, args.profile, problem.platform);
   }
   ImportOptions import;
   for (const auto& spec : args.shapes) {
@@ -112,8 +114,13 @@ Problem build_problem(const ProblemArgs& args) {
     tenant.model_hash = file_hash(model.path);
     tenant.weight = model.weight;
     tenant.slo_ms = model.slo_ms;
+    Graph graph = import_model(model.path, import);
+    std::vector<std::vector<double>> node_ms;
+    if (profile)
+      node_ms = profile_node_costs(*profile, args.profile, problem.platform, graph, model.path,
+                                   tenant.model_hash);
     tenant.graph =
-        sched_graph_from_graph(import_model(model.path, import), problem.platform, tenant.name);
+        sched_graph_from_graph(graph, problem.platform, tenant.name, profile ? &node_ms : nullptr);
     problem.tenants.push_back(std::move(tenant));
   }
   problem.name = problem.tenants.front().name + (problem.tenants.size() > 1 ? "+..." : "");

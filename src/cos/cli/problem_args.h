@@ -13,6 +13,7 @@ namespace cosched::cli {
 struct ProblemArgs {
   std::string problem;
   std::string platform;
+  std::string profile;              // measured unit costs (cos profile)
   std::vector<std::string> models;  // PATH[:w=W][:slo=Xms]
   std::vector<std::string> shapes;
   double time_limit_s = 60;

@@ -42,7 +42,8 @@ double roofline_ms(const Graph& graph, const Node& node, const Processor& proces
 }
 
 SchedGraph sched_graph_from_graph(const Graph& graph, const Platform& platform,
-                                  const std::string& name) {
+                                  const std::string& name,
+                                  const std::vector<std::vector<double>>* node_ms) {
   const int n = static_cast<int>(graph.nodes.size());
   std::vector<int> group(n);
   std::iota(group.begin(), group.end(), 0);
@@ -77,7 +78,9 @@ SchedGraph sched_graph_from_graph(const Graph& graph, const Platform& platform,
     }
     u.nodes.push_back(i);
     for (size_t p = 0; p < platform.processors.size(); ++p) {
-      u.cost_ms[p] += roofline_ms(graph, graph.nodes[i], platform.processors[p]);
+      bool measured = node_ms && p < node_ms->size() && !(*node_ms)[p].empty();
+      u.cost_ms[p] += measured ? (*node_ms)[p].at(i)
+                               : roofline_ms(graph, graph.nodes[i], platform.processors[p]);
     }
   }
   // Edges and the bytes each unit sends to other units.

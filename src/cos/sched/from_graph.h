@@ -12,9 +12,12 @@ namespace cosched {
 double roofline_ms(const Graph& graph, const Node& node, const Processor& processor);
 
 // The op IR graph as units: zero-cost views fused into their producer, an activation
-// fused into a producer whose output feeds only it. Costs come from the roofline
-// estimate; "input" and "output" units carry the model's inputs and outputs.
+// fused into a producer whose output feeds only it. A unit costs the sum of its nodes:
+// `node_ms[p][node]` where given (measured costs from a profile, per processor of the
+// platform and node of the graph; an empty vector for a processor it does not cover), else
+// the roofline estimate. "input" and "output" units carry the model's inputs and outputs.
 SchedGraph sched_graph_from_graph(const Graph& graph, const Platform& platform,
-                                  const std::string& name);
+                                  const std::string& name,
+                                  const std::vector<std::vector<double>>* node_ms = nullptr);
 
 }  // namespace cosched

@@ -1,5 +1,8 @@
 #include "cos/sched/platform.h"
 
+#include <fmt/format.h>
+
+#include <fstream>
 #include <set>
 
 #include "cos/common/error.h"
@@ -60,6 +63,7 @@ Platform platform_from_json(const nlohmann::json& json) {
       processor.peak_gflops = p.value("peak_gflops", processor.peak_gflops);
       processor.mem_gbps = p.value("mem_gbps", processor.mem_gbps);
       processor.launch_ms = p.value("launch_ms", processor.launch_ms);
+      processor.estimated = p.value("estimated", false);
       platform.processors.push_back(processor);
     }
     for (const auto& l : json.value("links", nlohmann::json::array())) {
@@ -68,9 +72,11 @@ Platform platform_from_json(const nlohmann::json& json) {
       link.to = platform.processor_index(l.at("to").get<std::string>());
       link.latency_ms = l.value("latency_ms", link.latency_ms);
       link.bandwidth_gbps = l.value("bandwidth_gbps", link.bandwidth_gbps);
+      link.estimated = l.value("estimated", false);
       platform.links.push_back(link);
     }
     platform.switch_latency_ms = json.value("switch_latency_ms", platform.switch_latency_ms);
+    platform.host = json.value("host", "");
   } catch (const nlohmann::json::exception& e) {
     fail("platform: {}", e.what());
   }
@@ -86,6 +92,7 @@ nlohmann::json to_json(const Platform& platform) {
                           {"peak_gflops", p.peak_gflops},
                           {"mem_gbps", p.mem_gbps},
                           {"launch_ms", p.launch_ms}});
+    if (p.estimated) processors.back()["estimated"] = true;
   }
   nlohmann::json links = nlohmann::json::array();
   for (const auto& l : platform.links) {
@@ -93,10 +100,34 @@ nlohmann::json to_json(const Platform& platform) {
                      {"to", platform.processors[l.to].id},
                      {"latency_ms", l.latency_ms},
                      {"bandwidth_gbps", l.bandwidth_gbps}});
+    if (l.estimated) links.back()["estimated"] = true;
   }
-  return {{"processors", processors},
-          {"links", links},
-          {"switch_latency_ms", platform.switch_latency_ms}};
+  nlohmann::json json = {{"processors", processors},
+                         {"links", links},
+                         {"switch_latency_ms", platform.switch_latency_ms}};
+  if (!platform.host.empty()) json["host"] = platform.host;
+  return json;
+}
+
+Platform load_platform(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) fail("{}: cannot open file", path);
+  try {
+    return platform_from_json(nlohmann::json::parse(file));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not valid JSON: {}", path, e.what());
+  } catch (const Error& e) {
+    fail("{}: {}", path, e.what());
+  }
+}
+
+std::string platform_signature(const Platform& platform) {
+  std::string text = "host=" + platform.host;
+  for (const auto& p : platform.processors) text += ";" + p.id + "/" + p.kind;
+  for (size_t l = 0; l < platform.links.size(); ++l) text += ";" + platform.link_name(l);
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ull;
+  return fmt::format("{:016x}", hash);
 }
 
 }  // namespace cosched

@@ -14,6 +14,9 @@ struct Processor {
   double peak_gflops = 100;
   double mem_gbps = 20;
   double launch_ms = 0.002;  // fixed cost per unit
+  // Not on the machine that wrote the file (or its figures are guesses): a profile fills it
+  // with roofline estimates instead of measuring it.
+  bool estimated = false;
 
   bool is_host() const { return kind == "cpu"; }
 };
@@ -25,6 +28,7 @@ struct Link {
   int to = 0;
   double latency_ms = 0;
   double bandwidth_gbps = 10;  // GB/s, 1e9 bytes per second
+  bool estimated = false;      // default figures, not measured
 
   double copy_ms(double bytes) const { return latency_ms + bytes / (bandwidth_gbps * 1e6); }
 };
@@ -35,6 +39,7 @@ struct Platform {
   std::vector<Processor> processors;
   std::vector<Link> links;
   double switch_latency_ms = 0.005;  // synchronisation delay on every cross-processor edge
+  std::string host;  // the machine it describes ("name (cpu model)"); "" when written by hand
 
   int processor_index(const std::string& id) const;  // throws cosched::Error if unknown
   // Index into `links` for a copy from p to q (p != q), or -1 where none is needed
@@ -51,5 +56,11 @@ struct Platform {
 
 Platform platform_from_json(const nlohmann::json& json);
 nlohmann::json to_json(const Platform& platform);
+// Reads a platform file; errors name the file.
+Platform load_platform(const std::string& path);
+
+// 16 hex digits that identify the machine and its processors (host, processor ids and
+// kinds, links), not the figures: a profile is valid for the platforms with its signature.
+std::string platform_signature(const Platform& platform);
 
 }  // namespace cosched

@@ -1,0 +1,177 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "cos/cli/app.h"
+#include "cos/cli/table.h"
+#include "cos/common/error.h"
+#include "cos/onnx/import.h"
+#include "cos/profile/check.h"
+#include "cos/profile/profiler.h"
+
+namespace cosched::cli {
+namespace {
+
+struct ProfileArgs {
+  std::vector<std::string> models;
+  std::vector<std::string> shapes;
+  std::string platform;
+  std::string out;
+  std::string check;
+  int runs = 10;
+  int warmup = 2;
+  bool no_concurrency = false;
+  bool quiet = false;
+  bool json = false;
+};
+
+std::map<std::string, Shape> parse_shapes(const std::vector<std::string>& specs) {
+  std::map<std::string, Shape> shapes;
+  for (const auto& spec : specs) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) fail("--shape '{}': expected NAME=1x3x224x224", spec);
+    shapes[spec.substr(0, eq)] = parse_shape(spec.substr(eq + 1));
+  }
+  return shapes;
+}
+
+std::string ms_text(double ms) {
+  return std::isfinite(ms) ? fmt::format("{:.3f}", ms) : "unsupported";
+}
+
+void run_check(const ProfileArgs& args, Context& context, std::ostream* progress, bool terminal) {
+  Profile profile = load_profile(args.check);
+  std::vector<std::string> paths = args.models;
+  if (paths.empty())
+    for (const auto& m : profile.models) paths.push_back(m.path);
+  auto models = load_models_to_profile(paths, parse_shapes(args.shapes));
+  auto rows =
+      check_profile(profile, args.check, models, args.runs, args.warmup, progress, terminal);
+  if (args.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : rows)
+      list.push_back({{"model", r.model},
+                      {"processor", r.processor},
+                      {"measured_ms", r.measured_ms},
+                      {"profiled_ms", r.profiled_ms},
+                      {"error_pct", r.error_pct}});
+    context.out << nlohmann::json{{"check", list}}.dump(2) << '\n';
+    return;
+  }
+  Table table({"model", "processor", "measured ms", "profiled ms", "error %"});
+  double worst = 0;
+  for (const auto& r : rows) {
+    table.add({r.model, r.processor, ms_text(r.measured_ms), ms_text(r.profiled_ms),
+               fmt::format("{:+.1f}", r.error_pct)});
+    worst = std::max(worst, std::abs(r.error_pct));
+  }
+  table.print(context.out);
+  context.out << fmt::format("largest error {:.1f}% ({} models x processors)\n", worst,
+                             rows.size());
+}
+
+void run_profile(const ProfileArgs& args, Context& context, std::ostream* progress, bool terminal) {
+  if (args.platform.empty()) fail("give --platform FILE (from cos platform detect)");
+  if (args.models.empty()) fail("give at least one MODEL.onnx to profile");
+  if (args.out.empty()) fail("give -o profile.json");
+  Platform platform = load_platform(args.platform);
+  auto models = load_models_to_profile(args.models, parse_shapes(args.shapes));
+  ProfileOptions options{.runs = args.runs,
+                         .warmup = args.warmup,
+                         .concurrency = !args.no_concurrency,
+                         .platform_label = args.platform,
+                         .progress = progress,
+                         .terminal = terminal};
+  Profile profile = profile_models(platform, models, options);
+  save_profile(profile, args.out);
+  size_t steps = 0;
+  for (const auto& m : profile.models)
+    for (const auto& [p, list] : m.steps) steps += list.size();
+  if (args.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& m : profile.models)
+      for (const auto& [p, s] : m.steps) {
+        nlohmann::json row = {{"model", m.name},
+                              {"processor", p},
+                              {"steps", s.size()},
+                              {"profiled_ms", profile.model_ms(m, p)},
+                              {"estimated", !profile.measured(p)}};
+        if (m.whole_ms.count(p)) row["whole_ms"] = m.whole_ms.at(p);
+        list.push_back(row);
+      }
+    nlohmann::json json = to_json(profile);
+    context.out << nlohmann::json{{"profile", args.out},
+                                  {"seconds", profile.seconds},
+                                  {"ops", profile.ops.size()},
+                                  {"steps", steps},
+                                  {"models", list},
+                                  {"slowdown", json["slowdown"]}}
+                       .dump(2)
+                << '\n';
+    return;
+  }
+  context.out << fmt::format(
+      "{}: {} models, {} steps under {} op signatures, {} runs each, in {:.1f} s\n", args.out,
+      profile.models.size(), steps, profile.ops.size(), profile.runs, profile.seconds);
+  Table table({"model", "processor", "steps", "sum of ops ms", "whole run ms", ""});
+  for (const auto& m : profile.models)
+    for (const auto& processor : profile.platform.processors) {
+      const std::string& p = processor.id;
+      if (!m.steps.count(p)) continue;
+      table.add({m.name, p, std::to_string(m.steps.at(p).size()), ms_text(profile.model_ms(m, p)),
+                 m.whole_ms.count(p) ? ms_text(m.whole_ms.at(p)) : "-",
+                 profile.measured(p) ? "" : "estimated"});
+    }
+  table.print(context.out);
+  if (!profile.slowdowns.empty()) {
+    context.out << '\n';
+    Table slow({"processor", "while busy", "slow-down"});
+    for (const auto& s : profile.slowdowns)
+      slow.add({s.processor, s.busy, fmt::format("{:.2f}x", s.factor)});
+    slow.print(context.out);
+  }
+  if (profile.switch_latency_ms)
+    context.out << fmt::format("\nhandoff between cpu processors: {:.4f} ms\n",
+                               *profile.switch_latency_ms);
+}
+
+}  // namespace
+
+void add_profile_command(CLI::App& app, Context& context) {
+  auto args = std::make_shared<ProfileArgs>();
+  auto* command = app.add_subcommand(
+      "profile",
+      "Measure every op of the models on every processor of a platform; write profile.json");
+  command->add_option("models", args->models, "ONNX models to profile (with --check: to check)");
+  command->add_option("--platform", args->platform, "Platform file (cos platform detect)");
+  command->add_option("-o,--out", args->out, "Profile file to write");
+  command->add_option("--check", args->check,
+                      "Instead of profiling: run each model of this profile whole on each "
+                      "measured processor and compare with the sum of its profiled ops");
+  command->add_option("--runs", args->runs, "Timed runs of each model on each processor")
+      ->capture_default_str();
+  command->add_option("--warmup", args->warmup, "Untimed runs first")->capture_default_str();
+  command->add_option("--shape", args->shapes,
+                      "Static shape for an input with symbolic dimensions, e.g. input=1x3x224x224");
+  command->add_flag("--no-concurrency", args->no_concurrency,
+                    "Skip the slow-down measurement of processors running at the same time");
+  command->add_flag("--quiet", args->quiet, "No progress bar");
+  command->add_flag("--json", args->json, "Print JSON");
+  command->callback([&context, args] {
+    context.action = [&context, args] {
+      std::ostream* progress = args->quiet ? nullptr : &context.err;
+      bool terminal = &context.err == &std::cerr && isatty(STDERR_FILENO);
+      if (!args->check.empty()) {
+        if (!args->out.empty() || !args->platform.empty())
+          fail("--check uses the profile's platform and writes nothing; drop -o and --platform");
+        run_check(*args, context, progress, terminal);
+      } else {
+        run_profile(*args, context, progress, terminal);
+      }
+    };
+  });
+}
+
+}  // namespace cosched::cli

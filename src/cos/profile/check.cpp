@@ -1,0 +1,66 @@
+#include "cos/profile/check.h"
+
+#include <filesystem>
+
+#include "cos/common/error.h"
+#include "cos/profile/progress.h"
+#include "cos/profile/stats.h"
+#include "cos/profile/timed_run.h"
+
+namespace cosched {
+
+const ProfiledModel& profiled_model(const Profile& profile, const std::string& profile_label,
+                                    const std::string& model_path, const std::string& hash) {
+  for (const auto& m : profile.models)
+    if (m.hash == hash) return m;
+  std::string stem = std::filesystem::path(model_path).stem().string();
+  for (const auto& m : profile.models)
+    if (m.name == stem || m.path == model_path)
+      fail(
+          "{}: model {} differs from the one profiled (content hash {}, profiled {}); profile "
+          "it again",
+          profile_label, model_path, hash, m.hash);
+  fail("{}: has no profile of model {} (content hash {}); run cos profile with it", profile_label,
+       model_path, hash);
+}
+
+std::vector<CheckRow> check_profile(const Profile& profile, const std::string& profile_label,
+                                    const std::vector<ModelToProfile>& models, int runs, int warmup,
+                                    std::ostream* progress, bool terminal) {
+  if (runs < 1) fail("--runs {}: expected at least 1", runs);
+  std::vector<const ProfiledModel*> entries;
+  for (const auto& model : models)
+    entries.push_back(&profiled_model(profile, profile_label, model.path, model.hash));
+  std::vector<std::string> processors;
+  for (const auto& p : profile.platform.processors)
+    if (!p.estimated) processors.push_back(p.id);
+  // Work in expected milliseconds: the profile's own sums.
+  double total = 0;
+  for (const auto* entry : entries)
+    for (const auto& p : processors) total += (runs + warmup) * profile.model_ms(*entry, p);
+  Progress bar(progress, total, terminal);
+  double done = 0;
+  std::vector<CheckRow> rows;
+  for (size_t m = 0; m < models.size(); ++m) {
+    for (const auto& p : processors) {
+      bar.update(done, fmt::format("compile {} on {}", models[m].name, p));
+      TimedRun timed(models[m].graph, p);
+      const double expected = profile.model_ms(*entries[m], p);
+      std::vector<double> samples;
+      for (int i = 0; i < warmup + runs; ++i) {
+        bar.update(done,
+                   fmt::format("{} on {}: run {}/{}", models[m].name, p, i + 1, warmup + runs));
+        double ms = timed.run();
+        done += expected;
+        if (i >= warmup) samples.push_back(ms);
+      }
+      CheckRow row{models[m].name, p, summarize_spread(samples).median_ms, expected, 0};
+      row.error_pct = 100 * (row.profiled_ms - row.measured_ms) / row.measured_ms;
+      rows.push_back(row);
+    }
+  }
+  bar.finish();
+  return rows;
+}
+
+}  // namespace cosched

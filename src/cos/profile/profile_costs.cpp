@@ -1,0 +1,54 @@
+#include "cos/profile/profile_costs.h"
+
+#include "cos/common/error.h"
+#include "cos/profile/check.h"
+#include "cos/profile/op_signature.h"
+#include "cos/sched/sched_graph.h"
+
+namespace cosched {
+
+void check_profile_platform(const Profile& profile, const std::string& profile_label,
+                            const Platform& platform) {
+  std::string signature = platform_signature(platform);
+  if (signature != profile.platform_signature)
+    fail(
+        "{}: made for another platform (signature {}, host '{}'), not this one (signature {}, "
+        "host '{}'); profile again with this platform",
+        profile_label, profile.platform_signature, profile.platform.host, signature, platform.host);
+}
+
+std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
+                                                    const std::string& profile_label,
+                                                    const Platform& platform, const Graph& graph,
+                                                    const std::string& model_path,
+                                                    const std::string& model_hash) {
+  const ProfiledModel& model = profiled_model(profile, profile_label, model_path, model_hash);
+  std::vector<std::vector<double>> costs(platform.processors.size());
+  for (size_t p = 0; p < platform.processors.size(); ++p) {
+    const Processor& processor = platform.processors[p];
+    auto steps = model.steps.find(processor.id);
+    if (steps == model.steps.end()) {
+      if (processor.estimated) continue;
+      fail("{}: no costs of model {} on processor {}, which is not marked estimated", profile_label,
+           model_path, processor.id);
+    }
+    costs[p].assign(graph.nodes.size(), 0.0);
+    for (size_t s = 0; s < steps->second.size(); ++s) {
+      const ProfiledStep& step = steps->second[s];
+      for (int n : step.nodes)
+        if (n < 0 || n >= static_cast<int>(graph.nodes.size()))
+          fail("{}: model {} step {} names node {}, the graph has {}", profile_label, model_path, s,
+               n, graph.nodes.size());
+      if (op_signature(graph, step.nodes).key != step.key)
+        fail(
+            "{}: model {} step {} ({}) is not the op that was profiled (imported with other "
+            "--shape values?)",
+            profile_label, model_path, s, graph.nodes[step.nodes.front()].name);
+      const OpCost& cost = profile.ops.at(step.key).costs.at(processor.id);
+      costs[p][step.nodes.front()] = cost.unsupported ? kUnsupported : cost.median_ms;
+    }
+  }
+  return costs;
+}
+
+}  // namespace cosched

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cos/graph/graph.h"
+#include "cos/profile/profile.h"
+#include "cos/sched/platform.h"
+
+namespace cosched {
+
+// Throws, naming `profile_label`, when the profile was made for another platform (its
+// signature differs: another host, other processors or links).
+void check_profile_platform(const Profile& profile, const std::string& profile_label,
+                            const Platform& platform);
+
+// The profile's costs of one model, per processor of `platform` and per node of `graph`:
+// each step's median on its head node, 0 on the other nodes of the step and on views,
+// kUnsupported where the backend cannot run the step. Refused (an error naming
+// `profile_label`) when the model's content hash is not in the profile, when a step's nodes
+// no longer have the profiled signature (imported with other --shape values), or when a
+// processor has no costs and is not marked estimated; an estimated processor without costs
+// gets an empty vector (the caller keeps its roofline).
+std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
+                                                    const std::string& profile_label,
+                                                    const Platform& platform, const Graph& graph,
+                                                    const std::string& model_path,
+                                                    const std::string& model_hash);
+
+}  // namespace cosched

@@ -1,0 +1,235 @@
+#include "cos/profile/profiler.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "cos/common/error.h"
+#include "cos/onnx/import.h"
+#include "cos/profile/concurrency.h"
+#include "cos/profile/detect.h"
+#include "cos/profile/op_signature.h"
+#include "cos/profile/progress.h"
+#include "cos/profile/stats.h"
+#include "cos/sched/from_graph.h"
+#include "cos/sched/problem.h"
+
+namespace cosched {
+namespace {
+
+// Roofline seconds of one run of `graph` on `p`: the progress bar's unit of work.
+double roofline_s(const Graph& graph, const Processor& p) {
+  double ms = 0;
+  for (const Node& node : graph.nodes) ms += roofline_ms(graph, node, p);
+  return ms / 1000;
+}
+
+// The steps of a model on a processor nothing ran on: each step of a measured processor,
+// or each node that is not a view.
+std::vector<ProfiledStep> estimated_steps(const Graph& graph, const ProfiledModel& model) {
+  if (!model.steps.empty()) return model.steps.begin()->second;
+  std::vector<ProfiledStep> steps;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (!graph.nodes[i].is_view) steps.push_back({{static_cast<int>(i)}, {}});
+  return steps;
+}
+
+class Profiler {
+ public:
+  Profiler(const Platform& platform, const ProfileOptions& options)
+      : platform_(platform), options_(options), progress_(options.progress, 0, options.terminal) {}
+
+  Profile run(const std::vector<ModelToProfile>& models) {
+    auto start = std::chrono::steady_clock::now();
+    profile_.platform = platform_;
+    profile_.platform_signature = platform_signature(platform_);
+    profile_.runs = options_.runs;
+    profile_.warmup = options_.warmup;
+    for (const auto& p : platform_.processors) {
+      if (p.estimated) continue;
+      if (!processor_present(p))
+        fail(
+            "{}: processor {} is not on this machine; mark it \"estimated\": true to plan "
+            "with roofline estimates for it",
+            options_.platform_label, p.id);
+      measured_.push_back(&p);
+    }
+    plan_work(models);
+    for (const auto& model : models) profile_model(model);
+    finish_costs();
+    for (const auto& model : models) estimate_model(model);
+    finish_slowdowns();
+    for (const auto& link : platform_.links)
+      profile_.links.push_back({platform_.processors[link.from].id,
+                                platform_.processors[link.to].id, link.latency_ms,
+                                link.bandwidth_gbps, 0, 0, true});
+    measure_handoff();
+    progress_.finish();
+    profile_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return std::move(profile_);
+  }
+
+ private:
+  int concurrent_runs() const { return std::max(3, options_.runs / 3); }
+
+  void plan_work(const std::vector<ModelToProfile>& models) {
+    double total = 0;
+    for (const auto& model : models) {
+      double pair_max = 0;
+      for (const Processor* p : measured_) {
+        double s = roofline_s(model.graph, *p);
+        total += (options_.warmup + options_.runs) * s;
+        pair_max = std::max(pair_max, s);
+      }
+      if (options_.concurrency) total += pairs() * (concurrent_runs() + 1) * 2 * pair_max;
+    }
+    progress_.add_total(total);
+  }
+
+  double pairs() const {
+    double n = static_cast<double>(measured_.size());
+    return n * (n - 1) / 2;
+  }
+
+  void profile_model(const ModelToProfile& model) {
+    ProfiledModel profiled{model.name, model.path, model.hash, {}, {}};
+    std::vector<std::unique_ptr<TimedRun>> timed;
+    for (const Processor* p : measured_) {
+      const double unit = roofline_s(model.graph, *p);
+      progress_.update(done_, fmt::format("compile {} on {}", model.name, p->id));
+      timed.push_back(std::make_unique<TimedRun>(model.graph, p->id));
+      TimedRun& run = *timed.back();
+      std::vector<ProfiledStep>& steps = profiled.steps[p->id];
+      std::vector<bool> unsupported;
+      for (const ExecStep& step : run.executor().steps()) {
+        OpSignature sig =
+            op_signature(model.graph, step.nodes);  // the executor drops packed constants
+        OpEntry& entry = profile_.ops[sig.key];
+        if (entry.op.empty()) entry = {sig.op, sig.shapes, sig.text, {}};
+        steps.push_back({step.nodes, sig.key});
+        unsupported.push_back(step.fallback && !p->is_host());
+        if (unsupported.back()) entry.costs[p->id].unsupported = true;
+      }
+      std::vector<double> whole, step_ms;
+      for (int i = 0; i < options_.warmup + options_.runs; ++i) {
+        progress_.update(done_, fmt::format("{} on {}: run {}/{}", model.name, p->id, i + 1,
+                                            options_.warmup + options_.runs));
+        double ms = run.run(&step_ms);
+        done_ += unit;
+        if (i < options_.warmup) continue;
+        whole.push_back(ms);
+        for (size_t s = 0; s < steps.size(); ++s)
+          if (!unsupported[s]) samples_[steps[s].key][p->id].push_back(step_ms[s]);
+      }
+      profiled.whole_ms[p->id] = summarize_spread(whole).median_ms;
+    }
+    if (options_.concurrency) measure_pairs(model, profiled, timed);
+    profile_.models.push_back(std::move(profiled));
+  }
+
+  void measure_pairs(const ModelToProfile& model, const ProfiledModel& profiled,
+                     std::vector<std::unique_ptr<TimedRun>>& timed) {
+    for (size_t a = 0; a < measured_.size(); ++a) {
+      for (size_t b = a + 1; b < measured_.size(); ++b) {
+        const std::string &pa = measured_[a]->id, &pb = measured_[b]->id;
+        progress_.update(done_, fmt::format("{} on {} and {} at once", model.name, pa, pb));
+        auto [ma, mb] = run_together(*timed[a], *timed[b], concurrent_runs());
+        together_[{pa, pb}] += ma;
+        alone_[{pa, pb}] += profiled.whole_ms.at(pa);
+        together_[{pb, pa}] += mb;
+        alone_[{pb, pa}] += profiled.whole_ms.at(pb);
+        done_ += (concurrent_runs() + 1) * 2 *
+                 std::max(roofline_s(model.graph, *measured_[a]),
+                          roofline_s(model.graph, *measured_[b]));
+      }
+    }
+  }
+
+  void finish_costs() {
+    for (auto& [key, per_processor] : samples_) {
+      for (auto& [processor, samples] : per_processor) {
+        Spread s = summarize_spread(std::move(samples));
+        OpCost& cost = profile_.ops.at(key).costs[processor];
+        cost.median_ms = s.median_ms;
+        cost.p10_ms = s.p10_ms;
+        cost.p90_ms = s.p90_ms;
+        cost.runs = s.runs;
+      }
+    }
+  }
+
+  void estimate_model(const ModelToProfile& model) {
+    ProfiledModel& profiled = *std::find_if(profile_.models.begin(), profile_.models.end(),
+                                            [&](const auto& m) { return m.hash == model.hash; });
+    std::vector<ProfiledStep> steps = estimated_steps(model.graph, profiled);
+    for (const Processor& p : platform_.processors) {
+      if (!p.estimated) continue;
+      for (ProfiledStep& step : steps) {
+        OpSignature sig = op_signature(model.graph, step.nodes);
+        step.key = sig.key;
+        OpEntry& entry = profile_.ops[sig.key];
+        if (entry.op.empty()) entry = {sig.op, sig.shapes, sig.text, {}};
+        double ms = 0;
+        for (int n : step.nodes) ms += roofline_ms(model.graph, model.graph.nodes[n], p);
+        entry.costs[p.id] = {.median_ms = ms, .p10_ms = ms, .p90_ms = ms, .estimated = true};
+      }
+      profiled.steps[p.id] = steps;
+    }
+  }
+
+  void finish_slowdowns() {
+    for (const auto& [pair, ms] : together_)
+      if (alone_.at(pair) > 0)
+        profile_.slowdowns.push_back({pair.first, pair.second, ms / alone_.at(pair)});
+  }
+
+  void measure_handoff() {
+    std::vector<std::string> cpus;
+    for (const Processor* p : measured_)
+      if (p->is_host()) cpus.push_back(p->id);
+    if (cpus.size() < 2) return;
+    progress_.update(done_, fmt::format("handoff {} <-> {}", cpus[0], cpus[1]));
+    profile_.switch_latency_ms = handoff_ms(cpus[0], cpus[1]);
+  }
+
+  const Platform& platform_;
+  const ProfileOptions& options_;
+  Progress progress_;
+  Profile profile_;
+  std::vector<const Processor*> measured_;
+  double done_ = 0;
+  std::map<std::string, std::map<std::string, std::vector<double>>> samples_;
+  std::map<std::pair<std::string, std::string>, double> together_, alone_;
+};
+
+}  // namespace
+
+Profile profile_models(const Platform& platform, const std::vector<ModelToProfile>& models,
+                       const ProfileOptions& options) {
+  if (models.empty()) fail("no models to profile");
+  if (options.runs < 1) fail("--runs {}: expected at least 1", options.runs);
+  if (options.warmup < 0) fail("--warmup {}: expected 0 or more", options.warmup);
+  return Profiler(platform, options).run(models);
+}
+
+std::vector<ModelToProfile> load_models_to_profile(const std::vector<std::string>& paths,
+                                                   const std::map<std::string, Shape>& shapes) {
+  std::vector<ModelToProfile> models;
+  std::map<std::string, int> seen;
+  ImportOptions import;
+  import.input_shapes = shapes;
+  for (const auto& path : paths) {
+    std::string hash = file_hash(path);
+    bool duplicate = false;
+    for (const auto& m : models) duplicate |= m.hash == hash;
+    if (duplicate) continue;  // the same model twice: once is enough
+    std::string stem = std::filesystem::path(path).stem().string();
+    int count = ++seen[stem];
+    models.push_back({count == 1 ? stem : fmt::format("{}_{}", stem, count), path, hash,
+                      import_model(path, import)});
+  }
+  return models;
+}
+
+}  // namespace cosched

@@ -1,0 +1,56 @@
+#include "cos/profile/stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "cos/common/error.h"
+
+namespace cosched {
+
+Spread summarize_spread(std::vector<double> samples_ms) {
+  Spread s;
+  s.runs = static_cast<int>(samples_ms.size());
+  if (samples_ms.empty()) return s;
+  std::sort(samples_ms.begin(), samples_ms.end());
+  auto rank = [&](double p) {
+    size_t k = static_cast<size_t>(std::ceil(p * static_cast<double>(samples_ms.size())));
+    return samples_ms[std::clamp<size_t>(k, 1, samples_ms.size()) - 1];
+  };
+  s.median_ms = rank(0.5);
+  s.p10_ms = rank(0.1);
+  s.p90_ms = rank(0.9);
+  s.min_ms = samples_ms.front();
+  return s;
+}
+
+TransferFit fit_transfer(const std::vector<std::pair<double, double>>& bytes_ms) {
+  std::set<double> sizes;
+  for (const auto& [bytes, ms] : bytes_ms) sizes.insert(bytes);
+  if (sizes.size() < 2) fail("transfer fit: {} distinct sizes; at least 2 needed", sizes.size());
+  const double n = static_cast<double>(bytes_ms.size());
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const auto& [x, y] : bytes_ms) {
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  double intercept = (sy - slope * sx) / n;
+  if (intercept < 0) {
+    intercept = 0;
+    slope = sxy / sxx;
+  }
+  if (!(slope > 0)) fail("transfer fit: time does not grow with bytes");
+  TransferFit fit;
+  fit.latency_ms = intercept;
+  fit.bandwidth_gbps = 1.0 / (slope * 1e6);
+  double squares = 0;
+  for (const auto& [x, y] : bytes_ms) squares += std::pow(y - (intercept + slope * x), 2);
+  fit.residual_ms = std::sqrt(squares / n);
+  fit.points = static_cast<int>(bytes_ms.size());
+  return fit;
+}
+
+}  // namespace cosched

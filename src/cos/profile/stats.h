@@ -1,0 +1,27 @@
+#pragma once
+
+#include <utility>
+#include <vector>
+
+namespace cosched {
+
+// Median and spread of repeated timings, in milliseconds (nearest-rank percentiles).
+struct Spread {
+  double median_ms = 0, p10_ms = 0, p90_ms = 0, min_ms = 0;
+  int runs = 0;
+};
+Spread summarize_spread(std::vector<double> samples_ms);
+
+// A transfer line fitted by least squares to (bytes, ms) points: ms = latency_ms +
+// bytes / (bandwidth_gbps * 1e6); `residual_ms` is the root mean square of the misses.
+struct TransferFit {
+  double latency_ms = 0;
+  double bandwidth_gbps = 0;
+  double residual_ms = 0;
+  int points = 0;
+};
+// Throws cosched::Error with fewer than two distinct sizes or when time does not grow with
+// bytes. A negative intercept is clamped to 0 (and the slope refitted through the origin).
+TransferFit fit_transfer(const std::vector<std::pair<double, double>>& bytes_ms);
+
+}  // namespace cosched

@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cos/models/builtin.h"
+#include "support/test_support.h"
+
+namespace cosched {
+namespace {
+
+TEST(ProfileCli, DetectProfileCheckAndPlan) {
+  test::TempDir dir;
+  std::string model = dir.file("tiny_resnet.onnx");
+  builtin_model("tiny_resnet").build().save(model);
+  std::string platform = dir.file("platform.json"), profile = dir.file("profile.json");
+
+  auto detect =
+      test::run_cli({"platform", "detect", "--split", "1", "--no-measure", "-o", platform});
+  ASSERT_EQ(detect.code, 0) << detect.err;
+  EXPECT_NE(detect.out.find("cpu:0"), std::string::npos) << detect.out;
+
+  auto run = test::run_cli({"profile", model, "--platform", platform, "-o", profile, "--runs", "2",
+                            "--warmup", "1", "--json"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary.at("models").at(0).at("processor"), "cpu:0");
+  EXPECT_NE(run.err.find("tiny_resnet on cpu:0"), std::string::npos) << run.err;  // progress
+
+  auto check = test::run_cli({"profile", "--check", profile, "--runs", "2", "--quiet", "--json"});
+  ASSERT_EQ(check.code, 0) << check.err;
+  auto rows = nlohmann::json::parse(check.out).at("check");
+  ASSERT_EQ(rows.size(), 1u);
+  for (const char* key : {"model", "processor", "measured_ms", "profiled_ms", "error_pct"})
+    EXPECT_TRUE(rows[0].contains(key)) << key;
+
+  auto plan = test::run_cli({"plan", "--platform", platform, "--model", model, "--profile", profile,
+                             "-o", dir.file("plan.json")});
+  EXPECT_EQ(plan.code, 0) << plan.err;
+
+  // Another model under the profiled one's name, and another platform: refused, naming the file.
+  builtin_model("tiny_mobilenet").build().save(model);
+  auto changed = test::run_cli({"plan", "--platform", platform, "--model", model, "--profile",
+                                profile, "-o", dir.file("plan.json")});
+  EXPECT_EQ(changed.code, 2);
+  EXPECT_NE(changed.err.find(profile + ": model"), std::string::npos) << changed.err;
+  std::string two = dir.file("two.json");
+  ASSERT_EQ(test::run_cli(
+                {"platform", "detect", "--split", "1", "--cpu", "cpu:0", "--no-measure", "-o", two})
+                .code,
+            2);  // cpu:0 twice
+  nlohmann::json other = nlohmann::json::parse(std::ifstream(platform));
+  other["host"] = "elsewhere";
+  std::ofstream(two) << other.dump();
+  auto moved = test::run_cli({"plan", "--platform", two, "--model", model, "--profile", profile,
+                              "-o", dir.file("p.json")});
+  EXPECT_EQ(moved.code, 2);
+  EXPECT_NE(moved.err.find(profile + ": made for another platform"), std::string::npos)
+      << moved.err;
+}
+
+}  // namespace
+}  // namespace cosched

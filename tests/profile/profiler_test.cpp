@@ -1,0 +1,175 @@
+#include "cos/profile/profiler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "cos/common/error.h"
+#include "cos/models/builtin.h"
+#include "cos/onnx/import.h"
+#include "cos/profile/check.h"
+#include "cos/profile/profile_costs.h"
+#include "cos/sched/from_graph.h"
+#include "cos/sched/problem.h"
+#include "support/test_support.h"
+
+namespace cosched {
+namespace {
+
+// cpu:0, measured here, and a GPU that is not: estimated from its figures.
+Platform cpu_and_estimated_gpu() {
+  Platform platform;
+  platform.host = "test host";
+  platform.processors = {{.id = "cpu:0", .kind = "cpu"},
+                         {.id = "cuda:0",
+                          .kind = "cuda",
+                          .peak_gflops = 5000,
+                          .mem_gbps = 500,
+                          .launch_ms = 0.01,
+                          .estimated = true}};
+  platform.links = {{0, 1, 0.01, 12}, {1, 0, 0.01, 12}};
+  platform.finalize();
+  return platform;
+}
+
+ModelToProfile builtin(const std::string& name, const test::TempDir& dir) {
+  std::string path = dir.file(name + ".onnx");
+  builtin_model(name).build().save(path);
+  return {name, path, file_hash(path), import_model(path)};
+}
+
+// One quick profile of tiny_resnet shared by the tests (two timed runs).
+struct Fixture {
+  test::TempDir dir;
+  Platform platform = cpu_and_estimated_gpu();
+  std::vector<ModelToProfile> models;
+  Profile profile;
+  Fixture() {
+    models.push_back(builtin("tiny_resnet", dir));
+    profile = profile_models(platform, models, {.runs = 2, .warmup = 1});
+  }
+};
+
+const Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+TEST(Profiler, MeasuresEveryStepAndEstimatesTheAbsentGpu) {
+  const Profile& profile = fixture().profile;
+  ASSERT_EQ(profile.models.size(), 1u);
+  const ProfiledModel& model = profile.models[0];
+  EXPECT_EQ(model.hash, fixture().models[0].hash);
+  ASSERT_TRUE(model.steps.count("cpu:0") && model.steps.count("cuda:0"));
+  for (const auto& step : model.steps.at("cpu:0")) {
+    const OpCost& cost = profile.ops.at(step.key).costs.at("cpu:0");
+    EXPECT_FALSE(cost.estimated);
+    EXPECT_GE(cost.runs, 2);
+    EXPECT_LE(cost.p10_ms, cost.median_ms);
+    EXPECT_LE(cost.median_ms, cost.p90_ms);
+  }
+  for (const auto& step : model.steps.at("cuda:0"))
+    EXPECT_TRUE(profile.ops.at(step.key).costs.at("cuda:0").estimated);
+  EXPECT_GT(profile.model_ms(model, "cpu:0"), 0);
+  EXPECT_GT(model.whole_ms.at("cpu:0"), 0);
+  EXPECT_TRUE(profile.measured("cpu:0"));
+  EXPECT_FALSE(profile.measured("cuda:0"));
+  ASSERT_EQ(profile.links.size(), 2u);
+  EXPECT_TRUE(profile.links[0].estimated);
+}
+
+TEST(Profiler, JsonRoundTrip) {
+  const Profile& profile = fixture().profile;
+  nlohmann::json json = to_json(profile);
+  Profile back = profile_from_json(json);
+  EXPECT_EQ(to_json(back), json);
+  EXPECT_EQ(back.ops.size(), profile.ops.size());
+}
+
+TEST(Profiler, CheckComparesWholeRunsWithTheSumOfOps) {
+  auto rows = check_profile(fixture().profile, "p.json", fixture().models, 2, 1, nullptr, false);
+  ASSERT_EQ(rows.size(), 1u);  // cpu:0 only: cuda:0 is estimated
+  EXPECT_EQ(rows[0].processor, "cpu:0");
+  EXPECT_GT(rows[0].measured_ms, 0);
+  EXPECT_TRUE(std::isfinite(rows[0].error_pct));
+}
+
+TEST(Profiler, NodeCostsFeedTheSchedGraph) {
+  const Fixture& f = fixture();
+  const Graph& graph = f.models[0].graph;
+  auto costs = profile_node_costs(f.profile, "p.json", f.platform, graph, f.models[0].path,
+                                  f.models[0].hash);
+  ASSERT_EQ(costs.size(), 2u);
+  SchedGraph sched = sched_graph_from_graph(graph, f.platform, "m", &costs);
+  double sum = 0;
+  for (const Unit& unit : sched.units) sum += unit.cost_ms[0];
+  EXPECT_NEAR(sum, f.profile.model_ms(f.profile.models[0], "cpu:0"), 1e-9);
+}
+
+TEST(Profiler, RefusesAnAbsentProcessorNotMarkedEstimated) {
+  Platform platform = cpu_and_estimated_gpu();
+  platform.processors[1].estimated = false;
+  platform.processors[1].id = "cuda:7";
+  try {
+    profile_models(platform, fixture().models, {.runs = 1, .platform_label = "gpu.json"});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("gpu.json: processor cuda:7 is not on this machine"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Profiler, RefusesAnotherModelOrPlatform) {
+  const Fixture& f = fixture();
+  test::TempDir dir;
+  ModelToProfile other = builtin("tiny_mobilenet", dir);
+  EXPECT_THROW(
+      profile_node_costs(f.profile, "p.json", f.platform, other.graph, other.path, other.hash),
+      Error);
+  try {
+    // Same name, other content: "differs from the one profiled".
+    profile_node_costs(f.profile, "p.json", f.platform, other.graph, f.models[0].path, "0123");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("p.json: model"), std::string::npos) << e.what();
+  }
+  Platform moved = f.platform;
+  moved.host = "another host";
+  EXPECT_THROW(check_profile_platform(f.profile, "p.json", moved), Error);
+  EXPECT_NO_THROW(check_profile_platform(f.profile, "p.json", f.platform));
+}
+
+TEST(Profiler, RefusesBrokenFiles) {
+  test::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.file(name)) << text;
+    return dir.file(name);
+  };
+  nlohmann::json good = to_json(fixture().profile);
+  auto message = [](const std::string& path) {
+    try {
+      load_profile(path);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::string bad = write("bad.json", "{ not json");
+  EXPECT_EQ(message(bad).rfind(bad + ": not valid JSON", 0), 0u) << message(bad);
+  std::string other = write("other.json", R"({"format": "cos-problem-1"})");
+  EXPECT_NE(message(other).find("not a cos profile"), std::string::npos);
+  nlohmann::json edited = good;
+  edited["platform"]["host"] = "elsewhere";
+  std::string edited_path = write("edited.json", edited.dump());
+  EXPECT_NE(message(edited_path).find("does not match its platform"), std::string::npos);
+  nlohmann::json missing = good;
+  missing["ops"].erase(missing["ops"].begin());
+  std::string missing_path = write("missing.json", missing.dump());
+  EXPECT_NE(message(missing_path).find("has no cost"), std::string::npos) << message(missing_path);
+  EXPECT_EQ(message(dir.file("absent.json")), dir.file("absent.json") + ": cannot open file");
+}
+
+}  // namespace
+}  // namespace cosched

@@ -1,0 +1,44 @@
+#include "cos/profile/stats.h"
+
+#include <gtest/gtest.h>
+
+#include "cos/common/error.h"
+
+namespace cosched {
+namespace {
+
+TEST(TransferFit, RecoversLatencyAndBandwidth) {
+  // 0.02 ms + bytes / (8 GB/s).
+  std::vector<std::pair<double, double>> points;
+  for (double bytes : {1e3, 1e5, 1e6, 1e7, 6.4e7}) points.push_back({bytes, 0.02 + bytes / 8e6});
+  TransferFit fit = fit_transfer(points);
+  EXPECT_NEAR(fit.latency_ms, 0.02, 1e-9);
+  EXPECT_NEAR(fit.bandwidth_gbps, 8, 1e-6);
+  EXPECT_NEAR(fit.residual_ms, 0, 1e-9);
+  EXPECT_EQ(fit.points, 5);
+}
+
+TEST(TransferFit, ResidualMeasuresTheMisses) {
+  TransferFit fit =
+      fit_transfer({{0, 1}, {0, 3}, {10e6, 2 + 1}, {10e6, 2 + 3}});  // 2 ms per 10 MB: 5 GB/s
+  EXPECT_NEAR(fit.latency_ms, 2, 1e-9);
+  EXPECT_NEAR(fit.bandwidth_gbps, 5, 1e-6);
+  EXPECT_NEAR(fit.residual_ms, 1, 1e-9);
+}
+
+TEST(TransferFit, RefusesTooFewSizesAndFallingTimes) {
+  EXPECT_THROW(fit_transfer({{1e6, 1}, {1e6, 2}}), Error);
+  EXPECT_THROW(fit_transfer({{1e3, 2}, {1e6, 1}}), Error);
+}
+
+TEST(Spread, MedianAndPercentiles) {
+  Spread s = summarize_spread({5, 1, 4, 2, 3, 6, 7, 8, 9, 10});
+  EXPECT_EQ(s.median_ms, 5);
+  EXPECT_EQ(s.p10_ms, 1);
+  EXPECT_EQ(s.p90_ms, 9);
+  EXPECT_EQ(s.min_ms, 1);
+  EXPECT_EQ(s.runs, 10);
+}
+
+}  // namespace
+}  // namespace cosched
