@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "cos/cli/app.h"
@@ -9,6 +10,7 @@
 #include "cos/common/error.h"
 #include "cos/onnx/import.h"
 #include "cos/profile/check.h"
+#include "cos/profile/load_process.h"
 #include "cos/profile/profiler.h"
 
 namespace cosched::cli {
@@ -20,6 +22,7 @@ struct ProfileArgs {
   std::string platform;
   std::string out;
   std::string check;
+  std::string load_on;  // the child of a slow-down measurement
   int runs = 10;
   int warmup = 2;
   bool no_concurrency = false;
@@ -78,9 +81,12 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
   if (args.out.empty()) fail("give -o profile.json");
   Platform platform = load_platform(args.platform);
   auto models = load_models_to_profile(args.models, parse_shapes(args.shapes));
+  std::error_code error;
+  std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
   ProfileOptions options{.runs = args.runs,
                          .warmup = args.warmup,
                          .concurrency = !args.no_concurrency,
+                         .load = {self, parse_shapes(args.shapes)},
                          .platform_label = args.platform,
                          .progress = progress,
                          .terminal = terminal};
@@ -158,12 +164,18 @@ void add_profile_command(CLI::App& app, Context& context) {
   command->add_flag("--no-concurrency", args->no_concurrency,
                     "Skip the slow-down measurement of processors running at the same time");
   command->add_flag("--quiet", args->quiet, "No progress bar");
+  command->add_option("--load-on", args->load_on)
+      ->group("")  // internal: the second process of a slow-down measurement
+      ->description("Run one model on this processor until stdin closes, printing each run's ms");
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([&context, args] {
     context.action = [&context, args] {
       std::ostream* progress = args->quiet ? nullptr : &context.err;
       bool terminal = &context.err == &std::cerr && isatty(STDERR_FILENO);
-      if (!args->check.empty()) {
+      if (!args->load_on.empty()) {
+        if (args->models.size() != 1) fail("--load-on takes one model");
+        serve_load(args->models[0], args->load_on, parse_shapes(args->shapes));
+      } else if (!args->check.empty()) {
         if (!args->out.empty() || !args->platform.empty())
           fail("--check uses the profile's platform and writes nothing; drop -o and --platform");
         run_check(*args, context, progress, terminal);

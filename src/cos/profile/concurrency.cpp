@@ -1,6 +1,5 @@
 #include "cos/profile/concurrency.h"
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -11,31 +10,6 @@
 #include "cos/profile/stats.h"
 
 namespace cosched {
-
-std::pair<double, double> run_together(TimedRun& a, TimedRun& b, int runs) {
-  std::atomic<int> ready{0};
-  std::atomic<int> finished{0};
-  std::vector<double> times[2];
-  auto work = [&](TimedRun& timed, std::vector<double>& samples) {
-    ready.fetch_add(1);
-    while (ready.load() < 2) std::this_thread::yield();
-    timed.run();  // untimed: first run on this thread
-    bool counted = false;
-    while (finished.load() < 2) {
-      double ms = timed.run();
-      if (static_cast<int>(samples.size()) < runs) samples.push_back(ms);
-      if (!counted && static_cast<int>(samples.size()) >= runs) {
-        counted = true;
-        finished.fetch_add(1);
-      }
-    }
-  };
-  std::thread ta(work, std::ref(a), std::ref(times[0]));
-  std::thread tb(work, std::ref(b), std::ref(times[1]));
-  ta.join();
-  tb.join();
-  return {summarize_spread(times[0]).median_ms, summarize_spread(times[1]).median_ms};
-}
 
 double handoff_ms(const std::string& a, const std::string& b) {
   constexpr int kRounds = 200;

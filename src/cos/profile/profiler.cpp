@@ -71,6 +71,7 @@ class Profiler {
   }
 
  private:
+  bool concurrency() const { return options_.concurrency && !options_.load.command.empty(); }
   int concurrent_runs() const { return std::max(3, options_.runs / 3); }
 
   void plan_work(const std::vector<ModelToProfile>& models) {
@@ -82,7 +83,7 @@ class Profiler {
         total += (options_.warmup + options_.runs) * s;
         pair_max = std::max(pair_max, s);
       }
-      if (options_.concurrency) total += pairs() * (concurrent_runs() + 1) * 2 * pair_max;
+      if (concurrency()) total += pairs() * (concurrent_runs() + 1) * 2 * pair_max;
     }
     progress_.add_total(total);
   }
@@ -124,7 +125,7 @@ class Profiler {
       }
       profiled.whole_ms[p->id] = summarize_spread(whole).median_ms;
     }
-    if (options_.concurrency) measure_pairs(model, profiled, timed);
+    if (concurrency()) measure_pairs(model, profiled, timed);
     profile_.models.push_back(std::move(profiled));
   }
 
@@ -134,7 +135,8 @@ class Profiler {
       for (size_t b = a + 1; b < measured_.size(); ++b) {
         const std::string &pa = measured_[a]->id, &pb = measured_[b]->id;
         progress_.update(done_, fmt::format("{} on {} and {} at once", model.name, pa, pb));
-        auto [ma, mb] = run_together(*timed[a], *timed[b], concurrent_runs());
+        auto [ma, mb] =
+            run_against_process(*timed[a], options_.load, model.path, pb, concurrent_runs());
         together_[{pa, pb}] += ma;
         alone_[{pa, pb}] += profiled.whole_ms.at(pa);
         together_[{pb, pa}] += mb;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cos/graph/graph.h"
+#include "cos/profile/load_process.h"
 #include "cos/profile/profile.h"
 
 namespace cosched {
@@ -18,9 +19,12 @@ struct ModelToProfile {
 };
 
 struct ProfileOptions {
-  int runs = 10;            // timed runs of each model on each processor
-  int warmup = 2;           // untimed runs first
-  bool concurrency = true;  // measure the slow-down of every pair of measured processors
+  int runs = 10;   // timed runs of each model on each processor
+  int warmup = 2;  // untimed runs first
+  // Measure the slow-down of every pair of measured processors, with a second process
+  // started by `load` (none when its command is empty).
+  bool concurrency = true;
+  LoadCommand load;
   std::string platform_label = "platform";  // the platform file, for errors
   std::ostream* progress = nullptr;         // progress bar (stderr), or none
   bool terminal = false;                    // redraw the bar in place

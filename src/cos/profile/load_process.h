@@ -1,0 +1,34 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cos/graph/dtype.h"
+#include "cos/profile/timed_run.h"
+
+namespace cosched {
+
+// How to start the other side of a slow-down measurement: `command` is the cos binary,
+// which serves `cos profile --load-on PROCESSOR MODEL` (serve_load below). A second
+// process, not a second thread: oneDNN's default scratchpad is shared by every primitive of
+// a process, so two of its primitives must not run at once in one process.
+struct LoadCommand {
+  std::string command;
+  std::map<std::string, Shape> shapes;  // --shape values the model needs
+};
+
+// Runs `a` here while a child process runs `model_path` on `processor` until both have
+// `runs` timed runs under load (after one untimed run each). Returns (median of a, median
+// of the child), in ms. Throws cosched::Error when the child cannot start or fails.
+std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& load,
+                                              const std::string& model_path,
+                                              const std::string& processor, int runs);
+
+// The child's side: compiles the model on `processor`, runs it once, writes "ready", then
+// runs it again and again, writing each run's ms on a line of stdout, until stdin closes.
+void serve_load(const std::string& model_path, const std::string& processor,
+                const std::map<std::string, Shape>& shapes);
+
+}  // namespace cosched
