@@ -9,6 +9,7 @@ Models already in DIR are kept unless --force is given.
 Usage: export_models.py [-o DIR] [--only NAME,...] [--force]
 """
 import argparse
+import inspect
 import os
 import sys
 import time
@@ -61,8 +62,10 @@ def export(name, out_dir):
     with torch.no_grad():
         y = model(x)
     path = os.path.join(out_dir, f"{name}.onnx")
+    # Newer torch (2.9+) exports through dynamo by default, at opsets cos does not import yet.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     torch.onnx.export(model, x, path, opset_version=13, input_names=["input"],
-                      output_names=["output"], do_constant_folding=True)
+                      output_names=["output"], do_constant_folding=True, **legacy)
     np.save(os.path.join(out_dir, f"{name}.input.npy"), x.numpy())
     np.save(os.path.join(out_dir, f"{name}.output.npy"), y.numpy())
     return float(y.abs().mean())

@@ -10,43 +10,15 @@
 #include "cos/exec/graph_executor.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
+#include "exec/backend_checks.h"
 
 namespace cosched {
 namespace {
 
-Tensor random_input(const Value& value, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-1, 1);
-  std::vector<float> data(static_cast<size_t>(element_count(value.shape)));
-  for (auto& v : data) v = dist(rng);
-  return from_floats(data, value.shape);
-}
-
 // The built-in models exercise fusion (Conv+Add+Relu, Conv+Clip, MatMul+Add) and views.
 TEST(CpuBackend, BuiltinModelsMatchTheReference) {
   CpuBackend cpu(CoreSet::all());
-  ReferenceBackend reference;
-  int fused = 0;
-  for (const auto& model : builtin_models()) {
-    SCOPED_TRACE(model.name);
-    Graph graph = import_model_bytes(model.build().serialize(), model.name);
-    std::vector<Tensor> inputs;
-    for (int v : graph.inputs) inputs.push_back(random_input(graph.values[v], 3));
-    GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
-    for (const auto& step : on_cpu.steps()) fused += step.nodes.size() > 1;
-    std::vector<Tensor> expected = on_reference.run(inputs), actual = on_cpu.run(inputs);
-    for (size_t i = 0; i < expected.size(); ++i) {
-      std::vector<double> e = to_doubles(expected[i]), a = to_doubles(actual[i]);
-      double worst = 0, scale = 1e-6;
-      for (size_t k = 0; k < e.size(); ++k) {
-        ASSERT_TRUE(std::isfinite(a[k]));
-        worst = std::max(worst, std::abs(a[k] - e[k]));
-        scale = std::max(scale, std::abs(e[k]));
-      }
-      EXPECT_LE(worst, 1e-4 * scale);
-    }
-  }
-  EXPECT_GT(fused, 5);
+  EXPECT_GT(test::check_builtin_models(cpu, 1e-4), 5);
 }
 
 TEST(CpuBackend, FusesConvAddReluIntoOneStep) {
@@ -77,7 +49,7 @@ TEST(CpuBackend, FusesTheGeluPatternIntoOneStep) {
   GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
   ASSERT_EQ(on_cpu.steps().size(), 1u);
   EXPECT_EQ(on_cpu.steps()[0].nodes.size(), 5u);
-  Tensor input = random_input(graph.values[graph.inputs[0]], 4);
+  Tensor input = test::random_input(graph.values[graph.inputs[0]], 4);
   std::vector<double> e = to_doubles(on_reference.run({input})[0]);
   std::vector<double> c = to_doubles(on_cpu.run({input})[0]);
   for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(c[i], e[i], 1e-5);
@@ -94,7 +66,7 @@ TEST(CpuBackend, FusesConvSwishIntoOneStep) {
   GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
   ASSERT_EQ(on_cpu.steps().size(), 1u);
   EXPECT_EQ(on_cpu.steps()[0].nodes.size(), 3u);
-  Tensor input = random_input(graph.values[graph.inputs[0]], 5);
+  Tensor input = test::random_input(graph.values[graph.inputs[0]], 5);
   std::vector<double> e = to_doubles(on_reference.run({input})[0]);
   std::vector<double> a = to_doubles(on_cpu.run({input})[0]);
   for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(a[i], e[i], 1e-4 * (1 + std::abs(e[i])));

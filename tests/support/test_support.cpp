@@ -1,5 +1,6 @@
 #include "support/test_support.h"
 
+#include <cstdlib>
 #include <random>
 #include <sstream>
 
@@ -43,8 +44,13 @@ void make_batch_symbolic(onnx::ModelProto& model) {
   }
 }
 
+std::string source_dir() {
+  const char* moved = std::getenv("COS_SOURCE_DIR");
+  return moved && *moved ? moved : COS_SOURCE_DIR;
+}
+
 std::string zoo_dir() {
-  std::filesystem::path dir = std::filesystem::path(COS_SOURCE_DIR) / "models";
+  std::filesystem::path dir = std::filesystem::path(source_dir()) / "models";
   return std::filesystem::exists(dir / "resnet18.onnx") ? dir.string() : "";
 }
 

@@ -34,6 +34,10 @@ ModelBuilder small_model();
 // Makes dimension 0 of the first input and output symbolic ("batch").
 void make_batch_symbolic(onnx::ModelProto& model);
 
+// The source folder: $COS_SOURCE_DIR where set (a build run elsewhere, as on a GPU machine),
+// else the folder it was built from.
+std::string source_dir();
+
 // Folder of the exported zoo (`make models`), or "" if it was not exported.
 std::string zoo_dir();
 

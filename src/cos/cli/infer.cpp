@@ -8,9 +8,11 @@
 #include "cos/cli/app.h"
 #include "cos/cli/table.h"
 #include "cos/common/error.h"
-#include "cos/exec/cpu/cpu_backend.h"
+#include "cos/exec/backends.h"
+#include "cos/exec/cpu/core_set.h"
 #include "cos/exec/graph_executor.h"
 #include "cos/exec/latency.h"
+#include "cos/exec/reference/reference_backend.h"
 #include "cos/io/tensor_file.h"
 #include "cos/onnx/import.h"
 
@@ -26,6 +28,7 @@ struct InferOptions {
   int warmup = 1;
   bool stats = false;
   bool json = false;
+  bool tf32 = false;
 };
 
 // The most memory this process has held (resident set), in MB.
@@ -84,12 +87,14 @@ void run_infer(const InferOptions& options, Context& context) {
     fail("--output: {} files given, the model has {} outputs", options.outputs.size(),
          graph.outputs.size());
 
-  CoreSet cores = options.processor.empty() ? CoreSet::all() : CoreSet::parse(options.processor);
-  ReferenceBackend reference;
-  CpuBackend cpu(cores);
   if (options.backend != "cpu" && options.backend != "reference")
     fail("--backend '{}': expected cpu or reference", options.backend);
-  Backend& backend = options.backend == "cpu" ? static_cast<Backend&>(cpu) : reference;
+  const std::string processor = options.backend == "reference" ? "reference"
+                                : options.processor.empty()    ? CoreSet::all().name()
+                                                               : options.processor;
+  ReferenceBackend reference;
+  std::unique_ptr<Backend> chosen = make_backend(processor, options.tf32);
+  Backend& backend = *chosen;
 
   auto start = std::chrono::steady_clock::now();
   GraphExecutor executor(std::move(graph), backend, &reference);
@@ -128,18 +133,19 @@ void run_infer(const InferOptions& options, Context& context) {
     const ExecStep& step = executor.steps()[s];
     std::string ops;
     for (int n : step.nodes) ops += (ops.empty() ? "" : "+") + executor.graph().nodes[n].op;
+    if (step.nodes.empty()) ops = "(copy)";
     OpStats& o = per_op[ops];
     o.steps++;
     o.ms += step_total[s] / options.repeat;
     o.implementations[step.implementation]++;
-    fallbacks += step.implementation.rfind("ref", 0) == 0 && options.backend == "cpu";
+    fallbacks += step.fallback ||
+                 (backend.name() != "reference" && step.implementation.rfind("ref", 0) == 0);
   }
-  const std::string processor = options.backend == "cpu" ? cores.name() : "reference";
   const MemoryPlan& memory = executor.memory();
 
   if (options.json) {
     nlohmann::json j = {
-        {"model", options.model},   {"processor", processor},      {"backend", options.backend},
+        {"model", options.model},   {"processor", processor},      {"backend", backend.name()},
         {"repeat", options.repeat}, {"median_ms", latency.median}, {"p90_ms", latency.p90},
         {"min_ms", latency.min},    {"compile_ms", compile_ms},    {"peak_rss_mb", peak_rss_mb()}};
     j["outputs"] = nlohmann::json::array();
@@ -197,9 +203,14 @@ void add_infer_command(CLI::App& app, Context& context) {
   command->add_option("--output", options->outputs,
                       "Write the outputs, in model order, to these files (.npy or .pb)");
   command->add_option("--processor", options->processor,
-                      "Core set of the cpu backend, e.g. cpu:0, cpu:0-1 (default: all cores)");
-  command->add_option("--backend", options->backend, "cpu (oneDNN) or reference")
+                      "Where to run: a core set of the cpu backend (cpu:0, cpu:0-1) or a GPU of "
+                      "the cuda backend (cuda:0); default: all cores");
+  command
+      ->add_option("--backend", options->backend,
+                   "cpu (the backend of --processor) or reference (plain loops)")
       ->capture_default_str();
+  command->add_flag("--tf32", options->tf32,
+                    "cuda: let convolutions and products round inputs to TF32 (default FP32)");
   command->add_option("--repeat", options->repeat, "Timed runs")->capture_default_str();
   command->add_option("--warmup", options->warmup, "Untimed runs first")->capture_default_str();
   command->add_option("--shape", options->shapes,

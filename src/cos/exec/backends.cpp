@@ -9,13 +9,13 @@
 
 namespace cosched {
 
-std::unique_ptr<Backend> make_backend(const std::string& processor) {
+std::unique_ptr<Backend> make_backend(const std::string& processor, bool tf32) {
   if (processor == "reference") return std::make_unique<ReferenceBackend>();
   if (processor.rfind("cpu:", 0) == 0)
     return std::make_unique<CpuBackend>(CoreSet::parse(processor));
   if (processor.rfind("cuda:", 0) == 0) {
 #ifdef COS_WITH_CUDA
-    return std::make_unique<CudaBackend>(parse_cuda_device(processor));
+    return std::make_unique<CudaBackend>(parse_cuda_device(processor), tf32);
 #else
     fail("processor '{}': this build has no cuda backend (configure with the CUDA toolkit)",
          processor);

@@ -17,8 +17,9 @@ struct BackendAvailability {
 
 // The backend for one processor id: "cpu:<cores>" (the cpu backend pinned to those cores),
 // "cuda:<N>" (the cuda backend on GPU N) or "reference". Throws cosched::Error naming
-// `processor` when it is malformed or not present on this machine.
-std::unique_ptr<Backend> make_backend(const std::string& processor);
+// `processor` when it is malformed or not present on this machine. `tf32` lets the cuda
+// backend's convolutions and products use TF32 tensor cores (FP32 otherwise).
+std::unique_ptr<Backend> make_backend(const std::string& processor, bool tf32 = false);
 
 // Every backend compiled into this build, with whether it can run here.
 std::vector<BackendAvailability> backend_availability();

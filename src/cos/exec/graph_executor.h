@@ -12,7 +12,7 @@ namespace cosched {
 
 // One kernel of a compiled graph: a node, or a node with the nodes fused into it.
 struct ExecStep {
-  std::vector<int> nodes;  // node indices, head first
+  std::vector<int> nodes;  // node indices, head first; empty for a copy (device backends)
   std::string backend;     // the backend that compiled it
   std::string implementation;
   bool fallback = false;  // the main backend does not support it: the fallback runs it
@@ -22,10 +22,11 @@ struct ExecStep {
 };
 
 // Runs a whole Graph on one backend. The constructor compiles every node (on `backend`,
-// or on `fallback` where `backend` does not support it), plans the memory and allocates
-// the arena; run() then only runs kernels. Views alias their input. The executor owns
-// the graph copy, the kernels and the arena; the backends must outlive it. One run() at a
-// time.
+// or on `fallback` where a host `backend` does not support it), plans the memory and
+// allocates the arena (in the backend's memory); run() then only runs kernels, and on a
+// device backend also the copy steps that move inputs in and outputs out. Views alias their input.
+// The executor owns the graph copy, the kernels and the arena; the backends must outlive it. One
+// run() at a time.
 class GraphExecutor {
  public:
   GraphExecutor(Graph graph, Backend& backend, Backend* fallback = nullptr);
@@ -47,6 +48,10 @@ class GraphExecutor {
  private:
   // Drops this executor's reference to the constants that only packed kernels read.
   void release_packed_constants();
+  // For a device backend: a copy step per graph input (first) and output (last).
+  void add_copy_steps(const std::vector<int>& alias);
+  // Runs the steps that are not copies: from the recording where the backend made one.
+  void run_kernels(std::vector<double>* step_ms);
   void* arena_pointer(int value) const;
   const void* value_pointer(int value) const;
 
@@ -55,6 +60,8 @@ class GraphExecutor {
   std::vector<ExecStep> steps_;
   MemoryPlan memory_;
   std::byte* arena_ = nullptr;
+  std::unique_ptr<Recording> recording_;
+  int untimed_runs_ = 0;
 };
 
 }  // namespace cosched

@@ -33,6 +33,14 @@ class Kernel {
   virtual std::vector<size_t> packed_inputs() const { return {}; }
 };
 
+// The kernels of one graph run, recorded once by a device backend and replayed with one
+// launch per run (a CUDA graph): the same work without a launch per kernel.
+class Recording {
+ public:
+  virtual ~Recording() = default;
+  virtual void replay() = 0;
+};
+
 // A backend answers one narrow question (can it run this node?) and compiles nodes;
 // where a node runs is decided elsewhere.
 class Backend {
@@ -54,6 +62,23 @@ class Backend {
   // Makes the calling thread ready to compile and run this backend's kernels (thread
   // count, pinning); called before compile() and before each graph run.
   virtual void bind_thread() {}
+
+  // Where its kernels read and write. A host backend (the default) works in host memory;
+  // a device backend allocates its arenas on the device, and the executor moves a run's
+  // inputs and outputs with copy kernels (copies are steps of their own).
+  virtual bool on_host() const { return true; }
+  virtual void* allocate(size_t bytes);
+  virtual void deallocate(void* pointer);
+  // A kernel that copies `bytes` from host memory (args.inputs[0]) into this backend's
+  // memory (args.outputs[0]), or back with `to_host`; only device backends have them.
+  virtual std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) { return nullptr; }
+  // Waits until every kernel run so far has finished (device kernels run asynchronously).
+  virtual void synchronize() {}
+  // Recording: where begin_recording() returns true, the kernels run until end_recording()
+  // are only recorded, not run; end_recording() returns what replays them, or nullptr when
+  // the recording failed. Host backends do not record. Neither call throws.
+  virtual bool begin_recording() { return false; }
+  virtual std::unique_ptr<Recording> end_recording() { return nullptr; }
 };
 
 }  // namespace cosched

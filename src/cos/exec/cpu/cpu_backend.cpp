@@ -7,8 +7,8 @@
 #include "cos/common/error.h"
 #include "cos/exec/cpu/chain_kernel.h"
 #include "cos/exec/cpu/dnnl_ops.h"
-#include "cos/exec/cpu/gelu_pattern.h"
 #include "cos/exec/cpu/plain_inputs.h"
+#include "cos/exec/fusion_patterns.h"
 
 namespace cosched {
 namespace {
@@ -161,8 +161,7 @@ bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group
     return !has_c && o.is_constant() && !shape.empty() && o.data->size() == shape.back() &&
            !o.shape.empty() && o.shape.back() == shape.back();
   }
-  return dnnl_ops::is_swish_mul(*group.back(), next) ||
-         dnnl_ops::eltwise_of(graph, next).has_value();
+  return is_swish_mul(*group.back(), next) || dnnl_ops::eltwise_of(graph, next).has_value();
 }
 
 std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,

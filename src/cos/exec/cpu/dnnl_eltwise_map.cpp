@@ -2,6 +2,7 @@
 #include <cfloat>
 
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/fusion_patterns.h"
 
 namespace cosched::dnnl_ops {
 
@@ -51,13 +52,6 @@ std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& n
     return std::vector<Eltwise>{{algorithm::eltwise_pow, 1.0f, *exponent}};
   }
   return std::nullopt;
-}
-
-bool is_swish_mul(const Node& sigmoid, const Node& next) {
-  if (sigmoid.op != "Sigmoid" || next.op != "Mul" || next.inputs.size() != 2) return false;
-  const int x = sigmoid.inputs[0], s = sigmoid.outputs[0];
-  return (next.inputs[0] == x && next.inputs[1] == s) ||
-         (next.inputs[0] == s && next.inputs[1] == x);
 }
 
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,

@@ -17,8 +17,6 @@ struct Eltwise {
 // The eltwise steps that compute `node` (HardSigmoid takes two), or nullopt when oneDNN
 // has none (Erf) or an operand it needs is not constant.
 std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& node);
-// Whether `next` is the Mul of SiLU/swish: x * sigmoid(x), `sigmoid` being Sigmoid(x).
-bool is_swish_mul(const Node& sigmoid, const Node& next);
 // Post-ops: a sum (adds what dst holds) when asked, then the activations of `nodes` (a Sigmoid then
 // its swish Mul: one swish).
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
@@ -47,7 +45,7 @@ std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph,
                                  const StoredLayouts& io);
 std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& graph,
                                     const Node& node);
-// The five nodes of the GELU pattern (gelu_pattern.h) as one eltwise gelu_erf.
+// The five nodes of the GELU pattern (fusion_patterns.h) as one eltwise gelu_erf.
 std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,

@@ -1,4 +1,4 @@
-#include "cos/exec/cpu/gelu_pattern.h"
+#include "cos/exec/fusion_patterns.h"
 
 #include <cmath>
 
@@ -47,6 +47,13 @@ bool is_gelu(const Graph& graph, std::span<const Node* const> group) {
   for (size_t k = 1; k < group.size(); ++k)
     if (!gelu_continues(graph, group.first(k), *group[k])) return false;
   return true;
+}
+
+bool is_swish_mul(const Node& sigmoid, const Node& next) {
+  if (sigmoid.op != "Sigmoid" || next.op != "Mul" || next.inputs.size() != 2) return false;
+  const int x = sigmoid.inputs[0], s = sigmoid.outputs[0];
+  return (next.inputs[0] == x && next.inputs[1] == s) ||
+         (next.inputs[0] == s && next.inputs[1] == x);
 }
 
 }  // namespace cosched

@@ -6,6 +6,8 @@
 
 namespace cosched {
 
+// Patterns of several nodes that backends compute as one activation.
+
 // GELU as exporters write it: Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5), which
 // oneDNN computes in one eltwise (gelu_erf) instead of five passes (one of them Erf, which
 // oneDNN has no primitive for).
@@ -14,5 +16,8 @@ namespace cosched {
 bool gelu_continues(const Graph& graph, std::span<const Node* const> group, const Node& next);
 // Whether `group` is the whole pattern.
 bool is_gelu(const Graph& graph, std::span<const Node* const> group);
+
+// Whether `next` is the Mul of SiLU/swish: x * sigmoid(x), `sigmoid` being Sigmoid(x).
+bool is_swish_mul(const Node& sigmoid, const Node& next);
 
 }  // namespace cosched

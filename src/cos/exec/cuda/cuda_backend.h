@@ -1,0 +1,43 @@
+#pragma once
+
+#include "cos/exec/cuda/cuda_context.h"
+#include "cos/exec/cuda/cuda_ops.h"
+#include "cos/exec/kernel.h"
+
+namespace cosched {
+
+// The `cuda` backend: one GPU. cuDNN runs convolutions (algorithm timed once per signature)
+// and softmax, cuBLAS the products, kernels of our own the rest; a Conv or product fuses a
+// bias, a residual Add and activations into one epilogue. Weights are uploaded when a node
+// is compiled; arenas live in device memory; inputs and outputs move through copy kernels
+// on a copy stream of their own, ordered with events. FP32 throughout unless `tf32`.
+class CudaBackend : public Backend {
+ public:
+  explicit CudaBackend(int device, bool tf32 = false);
+
+  std::string name() const override { return "cuda"; }
+  bool supports(const Graph& graph, const Node& node) const override;
+  bool can_fuse(const Graph& graph, std::span<const Node* const> group,
+                const Node& next) const override;
+  std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
+  void bind_thread() override { context_.bind(); }
+
+  bool on_host() const override { return false; }
+  void* allocate(size_t bytes) override;
+  void deallocate(void* pointer) override;
+  std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) override;
+  void synchronize() override;
+  // CUDA graphs: the compute stream is captured, then instantiated.
+  bool begin_recording() override;
+  std::unique_ptr<Recording> end_recording() override;
+
+  CudaContext& context() { return context_; }
+
+ private:
+  std::unique_ptr<Kernel> build(const Graph& graph, std::span<const Node* const> group);
+
+  CudaContext context_;
+  cuda_ops::ConvChoices conv_choices_;
+};
+
+}  // namespace cosched
