@@ -40,15 +40,15 @@ export COS_SOURCE_DIR=$PWD  # where the tests find models/ and .cache/
 run "$root/bin/cos" --version 2>/dev/null || run "$root/bin/cos" --help | head -3
 
 step "GPU tests (equivalence, built-in models, copies, ONNX node tests)"
-run "$root/bin/cos_tests" --gtest_filter='Cuda*:*OnCuda*' 2>&1 | tee "$OUT/tests.log" | grep -v -E '^\[ +(RUN|OK) ' 
+timeout 240 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/cos_tests" --gtest_filter='Cuda*:*OnCuda*' 2>&1 | tee "$OUT/tests.log" | grep -v -E '^\[ +(RUN|OK) ' 
 
 if [[ ${1:-} == --quick ]]; then exit 0; fi
 
 step "export the zoo with this machine's PyTorch"
-PYTHONUNBUFFERED=1 python3 tools/export_models.py -o models
+PYTHONUNBUFFERED=1 timeout 240 python3 tools/export_models.py -o models
 
 step "zoo on cuda:0 against PyTorch references"
-run "$root/bin/cos_tests" --gtest_filter='ZooExec.Cuda*' 2>&1 | tee -a "$OUT/tests.log"
+timeout 200 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/cos_tests" --gtest_filter='ZooExec.Cuda*' 2>&1 | tee -a "$OUT/tests.log"
 
 step "copy bandwidth"
 run "$root/bin/bench_cuda_copy" | tee "$OUT/copy.txt"
@@ -75,4 +75,11 @@ for m in cos:
     print(f"{m:<20} {cos[m]:>8.3f} {torch[m]:>9.3f} {cos[m] / torch[m]:>9.3f}")
 PY
 run "$root/bin/cos" infer models/resnet18.onnx --input models/resnet18.input.npy --processor cuda:0 --repeat 20 --stats | tee "$OUT/resnet18-stats.txt"
+step "a measured profile of this platform (cpu halves + cuda:0) for the planner"
+models7="resnet18 mobilenet_v2 squeezenet1_1 googlenet efficientnet_b0 shufflenet_v2_x1_0 vit_b_16"
+half=$(( $(nproc) / 2 ))
+run "$root/bin/cos" platform detect --split "$half,$half" -o "$OUT/platform-gpu.json" && cat "$OUT/platform-gpu.json"
+timeout 150 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/cos" profile \
+  --platform "$OUT/platform-gpu.json" $(for m in $models7; do echo "models/$m.onnx"; done) \
+  -o "$OUT/profile-gpu.json" --quiet
 step "done"
