@@ -37,6 +37,7 @@ TEST(Spread, MedianAndPercentiles) {
   EXPECT_EQ(s.p10_ms, 1);
   EXPECT_EQ(s.p90_ms, 9);
   EXPECT_EQ(s.min_ms, 1);
+  EXPECT_DOUBLE_EQ(s.mean_ms, 5.5);  // 2..9: the slowest and fastest tenth left out
   EXPECT_EQ(s.runs, 10);
 }
 

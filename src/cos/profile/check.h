@@ -16,7 +16,7 @@ struct CheckRow {
 };
 
 // Runs each model whole `runs` times (after `warmup`) on each measured processor of the
-// profile and compares the median with the sum of the profile's step medians. The models
+// profile and compares the median with the sum of the profile's step means. The models
 // must be in the profile (same content hash); the error names `profile_label` otherwise.
 std::vector<CheckRow> check_profile(const Profile& profile, const std::string& profile_label,
                                     const std::vector<ModelToProfile>& models, int runs, int warmup,

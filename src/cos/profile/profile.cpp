@@ -12,7 +12,7 @@ constexpr const char* kFormat = "cos-profile-1";
 
 nlohmann::json cost_json(const OpCost& c) {
   if (c.unsupported) return {{"unsupported", true}};
-  nlohmann::json j = {{"median_ms", c.median_ms}};
+  nlohmann::json j = {{"median_ms", c.median_ms}, {"mean_ms", c.mean_ms}};
   if (c.estimated) {
     j["estimated"] = true;
   } else {
@@ -28,11 +28,12 @@ OpCost cost_from_json(const nlohmann::json& j) {
   c.unsupported = j.value("unsupported", false);
   if (c.unsupported) return c;
   c.median_ms = j.at("median_ms").get<double>();
+  c.mean_ms = j.value("mean_ms", c.median_ms);
   c.p10_ms = j.value("p10_ms", c.median_ms);
   c.p90_ms = j.value("p90_ms", c.median_ms);
   c.runs = j.value("runs", 0);
   c.estimated = j.value("estimated", false);
-  if (!(c.median_ms >= 0)) fail("negative or missing median_ms");
+  if (!(c.median_ms >= 0) || !(c.mean_ms >= 0)) fail("negative median_ms or mean_ms");
   return c;
 }
 
@@ -51,7 +52,7 @@ double Profile::model_ms(const ProfiledModel& model, const std::string& processo
   for (const auto& step : steps->second) {
     const OpCost& cost = ops.at(step.key).costs.at(processor);
     if (cost.unsupported) return std::numeric_limits<double>::infinity();
-    sum += cost.median_ms;
+    sum += cost.mean_ms;
   }
   return sum;
 }

@@ -11,8 +11,12 @@
 namespace cosched {
 
 // The cost of one op signature on one processor.
+// The median is the op's typical time; the (trimmed) mean is what it costs on average, and what
+// the scheduler sums: a step's times are skewed (rare slow runs), so a model's sum of step
+// medians falls short of its whole-run time where the sum of means does not.
 struct OpCost {
   double median_ms = 0;
+  double mean_ms = 0;
   double p10_ms = 0, p90_ms = 0;  // spread of the samples (0 for estimates)
   int runs = 0;                   // samples, pooled over every step with this signature
   bool estimated = false;         // roofline from the platform's figures, not measured
@@ -67,7 +71,7 @@ struct Profile {
   std::optional<double> switch_latency_ms;  // measured cross-processor handoff
 
   bool measured(const std::string& processor) const;  // in the platform and not estimated
-  // The sum of a model's step medians on a processor (inf when a step is unsupported).
+  // The sum of a model's step means on a processor (inf when a step is unsupported).
   double model_ms(const ProfiledModel& model, const std::string& processor) const;
 };
 

@@ -45,7 +45,7 @@ std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
             "--shape values?)",
             profile_label, model_path, s, graph.nodes[step.nodes.front()].name);
       const OpCost& cost = profile.ops.at(step.key).costs.at(processor.id);
-      costs[p][step.nodes.front()] = cost.unsupported ? kUnsupported : cost.median_ms;
+      costs[p][step.nodes.front()] = cost.unsupported ? kUnsupported : cost.mean_ms;
     }
   }
   return costs;

@@ -15,7 +15,7 @@ void check_profile_platform(const Profile& profile, const std::string& profile_l
                             const Platform& platform);
 
 // The profile's costs of one model, per processor of `platform` and per node of `graph`:
-// each step's median on its head node, 0 on the other nodes of the step and on views,
+// each step's mean on its head node, 0 on the other nodes of the step and on views,
 // kUnsupported where the backend cannot run the step. Refused (an error naming
 // `profile_label`) when the model's content hash is not in the profile, when a step's nodes
 // no longer have the profiled signature (imported with other --shape values), or when a

@@ -154,6 +154,7 @@ class Profiler {
         Spread s = summarize_spread(std::move(samples));
         OpCost& cost = profile_.ops.at(key).costs[processor];
         cost.median_ms = s.median_ms;
+        cost.mean_ms = s.mean_ms;
         cost.p10_ms = s.p10_ms;
         cost.p90_ms = s.p90_ms;
         cost.runs = s.runs;
@@ -174,7 +175,8 @@ class Profiler {
         if (entry.op.empty()) entry = {sig.op, sig.shapes, sig.text, {}};
         double ms = 0;
         for (int n : step.nodes) ms += roofline_ms(model.graph, model.graph.nodes[n], p);
-        entry.costs[p.id] = {.median_ms = ms, .p10_ms = ms, .p90_ms = ms, .estimated = true};
+        entry.costs[p.id] = {
+            .median_ms = ms, .mean_ms = ms, .p10_ms = ms, .p90_ms = ms, .estimated = true};
       }
       profiled.steps[p.id] = steps;
     }

@@ -5,9 +5,10 @@
 
 namespace cosched {
 
-// Median and spread of repeated timings, in milliseconds (nearest-rank percentiles).
+// Median, mean and spread of repeated timings, in milliseconds (nearest-rank percentiles;
+// the mean leaves out the slowest and the fastest tenth of the samples).
 struct Spread {
-  double median_ms = 0, p10_ms = 0, p90_ms = 0, min_ms = 0;
+  double median_ms = 0, mean_ms = 0, p10_ms = 0, p90_ms = 0, min_ms = 0;
   int runs = 0;
 };
 Spread summarize_spread(std::vector<double> samples_ms);
