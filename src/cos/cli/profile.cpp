@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <filesystem>
 #include <iostream>
 
 #include "cos/cli/app.h"
@@ -81,12 +80,10 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
   if (args.out.empty()) fail("give -o profile.json");
   Platform platform = load_platform(args.platform);
   auto models = load_models_to_profile(args.models, parse_shapes(args.shapes));
-  std::error_code error;
-  std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
   ProfileOptions options{.runs = args.runs,
                          .warmup = args.warmup,
                          .concurrency = !args.no_concurrency,
-                         .load = {self, parse_shapes(args.shapes)},
+                         .load = {own_command("profile"), parse_shapes(args.shapes)},
                          .platform_label = args.platform,
                          .progress = progress,
                          .terminal = terminal};

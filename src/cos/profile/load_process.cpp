@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "cos/common/error.h"
@@ -40,7 +41,11 @@ std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& lo
                                               const std::string& processor, int runs) {
   int to_child[2], from_child[2];
   if (pipe(to_child) != 0 || pipe(from_child) != 0) fail("slow-down: cannot make a pipe");
-  std::vector<std::string> args = {load.command, "profile", "--load-on", processor, model_path};
+  if (load.command.empty()) fail("slow-down: no command to start the second process");
+  std::vector<std::string> args = load.command;
+  for (const char* arg : {"profile", "--load-on"}) args.push_back(arg);
+  args.push_back(processor);
+  args.push_back(model_path);
   for (const auto& [name, shape] : load.shapes)
     args.push_back("--shape=" + name + "=" + shape_string(shape));
   std::vector<char*> argv;
@@ -53,14 +58,14 @@ std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& lo
   posix_spawn_file_actions_addclose(&actions, to_child[1]);
   posix_spawn_file_actions_addclose(&actions, from_child[0]);
   pid_t pid = 0;
-  int spawned = posix_spawn(&pid, load.command.c_str(), &actions, nullptr, argv.data(), environ);
+  int spawned = posix_spawnp(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(to_child[0]);
   close(from_child[1]);
   if (spawned != 0) {
     close(to_child[1]);
     close(from_child[0]);
-    fail("slow-down: cannot start {}", load.command);
+    fail("slow-down: cannot start {}", args[0]);
   }
   std::string pending;
   std::vector<std::string> lines;
@@ -70,7 +75,7 @@ std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& lo
     close(to_child[1]);
     close(from_child[0]);
     waitpid(pid, nullptr, 0);
-    fail("slow-down: {} --load-on {} {} did not start", load.command, processor, model_path);
+    fail("slow-down: {} profile --load-on {} {} did not start", args[0], processor, model_path);
   }
   lines.clear();
   std::vector<double> mine;
@@ -93,6 +98,16 @@ std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& lo
   std::vector<double> theirs;
   for (int i = 1; i <= runs; ++i) theirs.push_back(std::stod(lines[i]));
   return {summarize_spread(mine).median_ms, summarize_spread(theirs).median_ms};
+}
+
+std::vector<std::string> own_command(const std::string& subcommand) {
+  std::ifstream file("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string arg; std::getline(file, arg, '\0');) {
+    if (arg == subcommand) return args;
+    args.push_back(arg);
+  }
+  return {};
 }
 
 void serve_load(const std::string& model_path, const std::string& processor,

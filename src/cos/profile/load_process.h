@@ -10,14 +10,20 @@
 
 namespace cosched {
 
-// How to start the other side of a slow-down measurement: `command` is the cos binary,
-// which serves `cos profile --load-on PROCESSOR MODEL` (serve_load below). A second
+// How to start the other side of a slow-down measurement: `command` starts the cos binary
+// (its path, or a loader with its arguments and then the path), which serves
+// `cos profile --load-on PROCESSOR MODEL` (serve_load below). A second
 // process, not a second thread: oneDNN's default scratchpad is shared by every primitive of
 // a process, so two of its primitives must not run at once in one process.
 struct LoadCommand {
-  std::string command;
+  std::vector<std::string> command;
   std::map<std::string, Shape> shapes;  // --shape values the model needs
 };
+
+// How this process was started, up to (not including) the argument `subcommand`, from
+// /proc/self/cmdline: {"cos"}, or {"ld-linux.so", "--library-path", "lib", "bin/cos"}.
+// Empty when `subcommand` is not among the arguments.
+std::vector<std::string> own_command(const std::string& subcommand);
 
 // Runs `a` here while a child process runs `model_path` on `processor` until both have
 // `runs` timed runs under load (after one untimed run each). Returns (median of a, median
