@@ -63,7 +63,10 @@ nlohmann::json to_json(const Profile& profile) {
     nlohmann::json steps = nlohmann::json::object();
     for (const auto& [processor, list] : m.steps) {
       nlohmann::json array = nlohmann::json::array();
-      for (const auto& s : list) array.push_back({{"nodes", s.nodes}, {"op", s.key}});
+      for (const auto& s : list) {
+        array.push_back({{"nodes", s.nodes}, {"op", s.key}});
+        if (!s.implementation.empty()) array.back()["implementation"] = s.implementation;
+      }
       steps[processor] = array;
     }
     models.push_back({{"name", m.name},
@@ -145,7 +148,8 @@ Profile profile_from_json(const nlohmann::json& json) {
       for (const auto& [processor, list] : m.at("steps").items()) {
         profile.platform.processor_index(processor);
         for (const auto& s : list) {
-          ProfiledStep step{s.at("nodes").get<std::vector<int>>(), s.at("op").get<std::string>()};
+          ProfiledStep step{s.at("nodes").get<std::vector<int>>(), s.at("op").get<std::string>(),
+                            s.value("implementation", "")};
           auto op = profile.ops.find(step.key);
           if (op == profile.ops.end() || !op->second.costs.count(processor))
             fail("model {}: op {} has no cost on {}", model.name, step.key, processor);

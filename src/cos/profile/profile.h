@@ -35,6 +35,7 @@ struct OpEntry {
 struct ProfiledStep {
   std::vector<int> nodes;
   std::string key;
+  std::string implementation;  // the kernel that ran it ("dnnl:brgconv:avx512_core"), if measured
 };
 
 struct ProfiledModel {

@@ -1,5 +1,6 @@
 #include "cos/profile/profiler.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -27,12 +28,18 @@ double roofline_s(const Graph& graph, const Processor& p) {
 // The steps of a model on a processor nothing ran on: each step of a measured processor,
 // or each node that is not a view.
 std::vector<ProfiledStep> estimated_steps(const Graph& graph, const ProfiledModel& model) {
-  if (!model.steps.empty()) return model.steps.begin()->second;
+  if (!model.steps.empty()) {
+    std::vector<ProfiledStep> steps = model.steps.begin()->second;
+    for (auto& step : steps) step.implementation.clear();  // nothing ran them
+    return steps;
+  }
   std::vector<ProfiledStep> steps;
   for (size_t i = 0; i < graph.nodes.size(); ++i)
     if (!graph.nodes[i].is_view) steps.push_back({{static_cast<int>(i)}, {}});
   return steps;
 }
+
+constexpr int kMaxRuns = 200;  // runs of a short model, at most
 
 class Profiler {
  public:
@@ -108,16 +115,24 @@ class Profiler {
             op_signature(model.graph, step.nodes);  // the executor drops packed constants
         OpEntry& entry = profile_.ops[sig.key];
         if (entry.op.empty()) entry = {sig.op, sig.shapes, sig.text, {}};
-        steps.push_back({step.nodes, sig.key});
+        steps.push_back({step.nodes, sig.key, step.implementation});
         unsupported.push_back(step.fallback && !p->is_host());
         if (unsupported.back()) entry.costs[p->id].unsupported = true;
       }
       std::vector<double> whole, step_ms;
-      for (int i = 0; i < options_.warmup + options_.runs; ++i) {
-        progress_.update(done_, fmt::format("{} on {}: run {}/{}", model.name, p->id, i + 1,
-                                            options_.warmup + options_.runs));
+      int total = options_.warmup + options_.runs;
+      for (int i = 0; i < total; ++i) {
+        progress_.update(done_,
+                         fmt::format("{} on {}: run {}/{}", model.name, p->id, i + 1, total));
         double ms = run.run(&step_ms);
         done_ += unit;
+        if (i + 1 == options_.warmup || (options_.warmup == 0 && i == 0)) {
+          // Short models run more often, to at least min_seconds of timed runs.
+          int runs = std::clamp(static_cast<int>(options_.min_seconds * 1000 / std::max(ms, 1e-3)),
+                                options_.runs, std::max(options_.runs, kMaxRuns));
+          progress_.add_total((runs - options_.runs) * unit);
+          total = options_.warmup + runs;
+        }
         if (i < options_.warmup) continue;
         whole.push_back(ms);
         for (size_t s = 0; s < steps.size(); ++s)

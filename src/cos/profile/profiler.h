@@ -19,7 +19,9 @@ struct ModelToProfile {
 };
 
 struct ProfileOptions {
-  int runs = 10;   // timed runs of each model on each processor
+  int runs = 10;  // timed runs of each model on each processor, at least
+  // More runs for short models: as many as fill this many seconds (at most 200).
+  double min_seconds = 0.5;
   int warmup = 2;  // untimed runs first
   // Measure the slow-down of every pair of measured processors, with a second process
   // started by `load` (none when its command is empty).
