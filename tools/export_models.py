@@ -64,8 +64,15 @@ def export(name, out_dir):
     path = os.path.join(out_dir, f"{name}.onnx")
     # Newer torch (2.9+) exports through dynamo by default, at opsets cos does not import yet.
     legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
-    torch.onnx.export(model, x, path, opset_version=13, input_names=["input"],
-                      output_names=["output"], do_constant_folding=True, **legacy)
+    # Opset 13 where the exporter can; newer torch writes some ops (attention) only from 14.
+    for opset in (13, 14, 17):
+        try:
+            torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"],
+                              output_names=["output"], do_constant_folding=True, **legacy)
+            break
+        except torch.onnx.errors.UnsupportedOperatorError:
+            if opset == 17:
+                raise
     np.save(os.path.join(out_dir, f"{name}.input.npy"), x.numpy())
     np.save(os.path.join(out_dir, f"{name}.output.npy"), y.numpy())
     return float(y.abs().mean())

@@ -3,10 +3,14 @@
 // reference. GPU tests skip with a message where there is none.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "cos/common/error.h"
 #include "cos/exec/backends.h"
 #include "cos/exec/graph_executor.h"
+#include "cos/exec/reference/reference_backend.h"
 #include "cos/models/builtin.h"
+#include "cos/onnx/builder.h"
 #include "cos/onnx/import.h"
 #include "exec/backend_checks.h"
 #include "exec/equivalence_cases.h"
@@ -62,6 +66,34 @@ TEST(CudaBackend, BuiltinModelsMatchTheReference) {
   SKIP_WITHOUT_GPU();
   CudaBackend cuda(0);
   EXPECT_GT(test::check_builtin_models(cuda, 1e-4), 5);
+}
+
+// Runs `b`'s model on cuda and the reference; returns the cuda steps' node counts.
+std::vector<size_t> check_against_reference(const ModelBuilder& b) {
+  Graph graph = import_model_bytes(b.serialize(), "case");
+  CudaBackend cuda(0);
+  ReferenceBackend reference;
+  GraphExecutor on_cuda(graph, cuda), on_reference(graph, reference);
+  std::vector<Tensor> inputs = {test::random_input(graph.values[graph.inputs[0]], 4)};
+  std::vector<double> e = to_doubles(on_reference.run(inputs)[0]),
+                      a = to_doubles(on_cuda.run(inputs)[0]);
+  for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(a[i], e[i], 1e-4 * (1 + std::abs(e[i])));
+  std::vector<size_t> sizes;
+  for (const auto& step : on_cuda.steps())
+    if (!step.nodes.empty()) sizes.push_back(step.nodes.size());
+  return sizes;
+}
+
+TEST(CudaBackend, FusesWrittenOutLayerNormAndBiasThenResidual) {
+  SKIP_WITHOUT_GPU();
+  ModelBuilder ln("ln", 2);
+  std::string x = ln.input("x", {2, 7, 32});
+  ln.output(ln.relu(ln.layer_norm_decomposed(x)));
+  EXPECT_EQ(check_against_reference(ln), (std::vector<size_t>{9, 1}));  // one LN kernel
+  ModelBuilder mlp("mlp", 3);
+  x = mlp.input("x", {1, 9, 32});
+  mlp.output(mlp.add(mlp.linear(x, 32), x));
+  EXPECT_EQ(check_against_reference(mlp), (std::vector<size_t>{3}));  // MatMul+bias+residual
 }
 
 TEST(CudaBackend, InputsAndOutputsMoveThroughCopySteps) {

@@ -150,7 +150,8 @@ std::string run_case(const fs::path& dir, Backend& backend) {
     inputs.resize(graph.inputs.size());
     if (!backend.on_host())
       for (const Node& node : graph.nodes)
-        if (!node.is_view && !backend.supports(graph, node)) return kUnsupported;
+        if (!node.is_view && !backend.supports(graph, node))
+          return std::string(kUnsupported) + " " + node.op;
     ReferenceBackend reference;
     GraphExecutor executor(std::move(graph), backend, &reference);
     return compare(executor.run(inputs), expected);
@@ -175,6 +176,7 @@ std::vector<fs::path> claimed_cases() {
 // it does not support); prints the counts.
 void check_cases(const std::vector<fs::path>& cases, Backend& backend) {
   int passed = 0, listed = 0, unsupported = 0;
+  std::map<std::string, int> unsupported_ops;
   for (const auto& dir : cases) {
     const std::string name = dir.filename().string();
     std::string failure = run_case(dir, backend);
@@ -182,8 +184,9 @@ void check_cases(const std::vector<fs::path>& cases, Backend& backend) {
     if (failure.empty()) {
       ++passed;
       EXPECT_FALSE(known) << name << " passes on " << backend.name() << ": unlist it";
-    } else if (failure == kUnsupported) {
+    } else if (failure.rfind(kUnsupported, 0) == 0) {
       ++unsupported;
+      unsupported_ops[failure.substr(std::string(kUnsupported).size() + 1)]++;
     } else if (known) {
       ++listed;
     } else {
@@ -192,7 +195,10 @@ void check_cases(const std::vector<fs::path>& cases, Backend& backend) {
   }
   std::printf("  %s: %zu cases of claimed ops, %d pass, %d listed as known failures",
               backend.name().c_str(), cases.size(), passed, listed);
-  if (!backend.on_host()) std::printf(", %d use an op it does not run", unsupported);
+  if (!backend.on_host()) {
+    std::printf(", %d use an op it does not run:", unsupported);
+    for (const auto& [op, count] : unsupported_ops) std::printf(" %s x%d", op.c_str(), count);
+  }
   std::printf("\n");
 }
 

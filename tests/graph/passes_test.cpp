@@ -161,6 +161,12 @@ TEST(ConstEval, BroadcastArithmetic) {
   Tensor seven = from_ints({7, -7}, {2}), two = from_ints({2}, {1});
   out = evaluate_constant(div, {&seven, &two}, 13);
   EXPECT_EQ(to_ints((*out)[0]), (std::vector<int64_t>{3, -3}));
+  Node mod{.name = "m", .op = "Mod"};  // integers: the sign of the divisor, as Python's %
+  out = evaluate_constant(mod, {&seven, &two}, 13);
+  EXPECT_EQ(to_ints((*out)[0]), (std::vector<int64_t>{1, 1}));
+  Tensor x = from_floats({7.5f, -7.5f}, {2}), y = from_floats({2}, {1});
+  out = evaluate_constant(mod, {&x, &y}, 13);  // floats: C's fmod
+  EXPECT_EQ(to_doubles((*out)[0]), (std::vector<double>{1.5, -1.5}));
 }
 
 TEST(ConstEval, HalfRoundTrip) {

@@ -69,6 +69,9 @@ class Backend {
   virtual bool on_host() const { return true; }
   virtual void* allocate(size_t bytes);
   virtual void deallocate(void* pointer);
+  // Host memory that this backend's copy kernels move fastest (pinned for a GPU).
+  virtual void* allocate_host(size_t bytes) { return Backend::allocate(bytes); }
+  virtual void deallocate_host(void* pointer) { Backend::deallocate(pointer); }
   // A kernel that copies `bytes` from host memory (args.inputs[0]) into this backend's
   // memory (args.outputs[0]), or back with `to_host`; only device backends have them.
   virtual std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) { return nullptr; }

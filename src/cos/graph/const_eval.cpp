@@ -326,6 +326,11 @@ std::optional<std::function<double(double, double)>> binary_op(const std::string
     return std::divides<double>();
   }
   if (op == "Pow") return [](double a, double b) { return std::pow(a, b); };
+  if (op == "Mod") {
+    // Integers: the sign of the divisor (ONNX fmod=0, as Python's %); floats: C's fmod.
+    if (integer) return [](double a, double b) { return b == 0 ? 0.0 : a - b * std::floor(a / b); };
+    return [](double a, double b) { return std::fmod(a, b); };
+  }
   if (op == "Min") return [](double a, double b) { return std::min(a, b); };
   if (op == "Max") return [](double a, double b) { return std::max(a, b); };
   if (op == "Equal") return [](double a, double b) { return a == b ? 1.0 : 0.0; };

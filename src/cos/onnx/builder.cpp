@@ -88,6 +88,23 @@ std::string ModelBuilder::node(const std::string& op, const std::vector<std::str
   return out;
 }
 
+std::string ModelBuilder::layer_norm_decomposed(const std::string& x, bool affine) {
+  const Shape shape = this->shape(x);
+  Shape reduced = shape;
+  reduced.back() = 1;
+  const auto last_axis = attr("axes", std::vector<int64_t>{-1});
+  std::string mean = node("ReduceMean", {x}, reduced, {last_axis});
+  std::string centered = node("Sub", {x, mean}, shape);
+  std::string square = node("Pow", {centered, constant({2.0f}, {})}, shape);
+  std::string var = node("ReduceMean", {square}, reduced, {last_axis});
+  std::string deviation =
+      node("Sqrt", {node("Add", {var, constant({1e-5f}, {})}, reduced)}, reduced);
+  std::string y = node("Div", {centered, deviation}, shape);
+  if (!affine) return y;
+  y = node("Mul", {y, weight({shape.back()}, 1.0f)}, shape);
+  return node("Add", {y, weight({shape.back()}, 0.5f)}, shape);
+}
+
 onnx::AttributeProto ModelBuilder::attr(const std::string& name, int64_t value) {
   onnx::AttributeProto a;
   a.set_name(name);

@@ -75,6 +75,9 @@ class ModelBuilder {
   // ShuffleNet's channel shuffle written with runtime shape arithmetic, as torchvision
   // exports it: Shape -> Gather -> Unsqueeze -> Concat -> Reshape -> Transpose -> Reshape.
   std::string channel_shuffle(const std::string& x, int64_t groups);
+  // LayerNorm over the last axis as exporters before opset 17 write it: ReduceMean, Sub,
+  // Pow(2), ReduceMean, Add(epsilon), Sqrt, Div, then Mul(scale) and Add(bias) if `affine`.
+  std::string layer_norm_decomposed(const std::string& x, bool affine = true);
 
   onnx::ModelProto build() const;
   std::string serialize() const;

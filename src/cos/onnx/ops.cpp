@@ -51,7 +51,7 @@ bool is_fold_only_op(const std::string& op) {
                                             "Range", "Expand",  "Where", "Equal",
                                             "Less",  "Greater", "Not",   "Neg",
                                             "Abs",   "Floor",   "Ceil",  "Min",
-                                            "Max"};
+                                            "Max",   "Mod"};
   return ops.count(op) > 0;
 }
 

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "cos/common/error.h"
-#include "cos/exec/cpu/chain_kernel.h"
+#include "cos/exec/chain_kernel.h"
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/cpu/plain_inputs.h"
 #include "cos/exec/fusion_patterns.h"
@@ -202,7 +202,7 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
       auto part = compile_one(graph, one, plain_layouts(graph, one));
       parts.push_back(part ? std::move(part) : reference_.compile(graph, one));
     }
-    kernel = std::make_unique<ChainKernel>(graph, group, std::move(parts));
+    kernel = std::make_unique<ChainKernel>(*this, graph, group, std::move(parts));
   }
   // Inputs stored in a layout the kernel does not read get reordered to plain first.
   std::vector<PlainInputs::Input> to_plain;

@@ -1,7 +1,9 @@
 #include "cos/exec/cuda/cuda_backend.h"
 
 #include "cos/common/error.h"
+#include "cos/exec/chain_kernel.h"
 #include "cos/exec/cuda/cuda_copy.h"
+#include "cos/exec/fusion_patterns.h"
 
 namespace cosched {
 namespace {
@@ -84,11 +86,20 @@ bool CudaBackend::supports(const Graph& graph, const Node& node) const {
 bool CudaBackend::can_fuse(const Graph& graph, std::span<const Node* const> group,
                            const Node& next) const {
   const Node& head = *group[0];
+  if (head.op == "ReduceMean") {
+    const auto pattern = layer_norm_from(graph, head);
+    return pattern && group.size() < pattern->nodes.size() && pattern->nodes[group.size()] == &next;
+  }
   if (!takes_epilogue(graph, head) || next.outputs.size() != 1 || !all_f32(graph, next.inputs) ||
       !all_f32(graph, next.outputs))
     return false;
   if (group.size() == 1 && (head.op == "Conv" || is_product(head.op)) &&
       add_role(graph, head, next) != AddRole::none)
+    return true;
+  // A product's bias, then a residual.
+  if (group.size() == 2 && is_product(head.op) &&
+      add_role(graph, head, *group[1]) == AddRole::bias &&
+      add_role(graph, *group[1], next) == AddRole::residual)
     return true;
   return continues_chain(graph, group, next);
 }
@@ -99,6 +110,7 @@ std::unique_ptr<Kernel> CudaBackend::build(const Graph& graph, std::span<const N
   if (op == "Conv") return conv(context_, conv_choices_, graph, group);
   if (is_product(op)) return matmul(context_, graph, group);
   if (op == "BatchNormalization") return batch_norm(context_, graph, group);
+  if (op == "ReduceMean" && group.size() > 1) return layer_norm_pattern(context_, graph, group);
   if (is_pointwise(graph, head)) return pointwise(context_, graph, group);
   if (is_binary(op)) return binary(context_, graph, group);
   if (group.size() != 1) return nullptr;
@@ -114,6 +126,15 @@ std::unique_ptr<Kernel> CudaBackend::compile(const Graph& graph,
                                              std::span<const Node* const> group) {
   context_.bind();
   std::unique_ptr<Kernel> kernel = build(graph, group);
+  if (!kernel && group.size() > 1) {
+    // Not buildable as one (a pattern cut short): its nodes one after the other.
+    std::vector<std::unique_ptr<Kernel>> parts;
+    for (const Node* node : group) {
+      parts.push_back(build(graph, std::span<const Node* const>(&node, 1)));
+      if (!parts.back()) break;
+    }
+    if (parts.back()) return std::make_unique<ChainKernel>(*this, graph, group, std::move(parts));
+  }
   if (!kernel)
     fail("node '{}' ({}): the cuda backend cannot build it", group[0]->name, group[0]->op);
   return kernel;
@@ -128,6 +149,16 @@ void* CudaBackend::allocate(size_t bytes) {
 
 void CudaBackend::deallocate(void* pointer) {
   if (pointer) cudaFree(pointer);
+}
+
+void* CudaBackend::allocate_host(size_t bytes) {
+  void* pointer = nullptr;
+  check_cuda(cudaMallocHost(&pointer, bytes > 0 ? bytes : 1), "cudaMallocHost");
+  return pointer;
+}
+
+void CudaBackend::deallocate_host(void* pointer) {
+  if (pointer) cudaFreeHost(pointer);
 }
 
 std::unique_ptr<Kernel> CudaBackend::copy_kernel(size_t bytes, bool to_host) {

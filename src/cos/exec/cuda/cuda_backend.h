@@ -25,6 +25,8 @@ class CudaBackend : public Backend {
   bool on_host() const override { return false; }
   void* allocate(size_t bytes) override;
   void deallocate(void* pointer) override;
+  void* allocate_host(size_t bytes) override;  // pinned
+  void deallocate_host(void* pointer) override;
   std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) override;
   void synchronize() override;
   // CUDA graphs: the compute stream is captured, then instantiated.

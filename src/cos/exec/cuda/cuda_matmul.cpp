@@ -28,6 +28,11 @@ class MatMulKernel : public CudaKernel {
       (role == AddRole::residual ? residual_ : bias_) = arg_index(group, 1, other);
       first = 2;
     }
+    if (role == AddRole::bias && group.size() > 2 &&
+        add_role(graph, *group[1], *group[2], &other) == AddRole::residual) {
+      residual_ = arg_index(group, 2, other);  // the bias, then a residual
+      first = 3;
+    }
     add_chain(graph, group, first, group[first - 1]->outputs[0], epilogue_);
     epilogue_.inner = 1;
     epilogue_.channels = n_cols_;

@@ -7,6 +7,7 @@
 #include "cos/exec/cuda/cuda_kernel.h"
 #include "cos/exec/cuda/cuda_ops.h"
 #include "cos/exec/cuda/cudnn_descriptors.h"
+#include "cos/exec/fusion_patterns.h"
 #include "cos/exec/slice_window.h"
 #include "cos/exec/window.h"
 
@@ -17,10 +18,9 @@ namespace {
 class LaunchKernel : public CudaKernel {
  public:
   using Launch = std::function<void(const LaunchKernel& self, const KernelArgs& args)>;
-  LaunchKernel(CudaContext& context, const Graph& graph, const Node& node, std::string name,
+  LaunchKernel(CudaContext& context, const Graph& graph, Group group, std::string name,
                Launch launch)
-      : CudaKernel(context, graph, std::array<const Node*, 1>{&node}, std::move(name)),
-        launch_(std::move(launch)) {}
+      : CudaKernel(context, graph, group, std::move(name)), launch_(std::move(launch)) {}
   void run(const KernelArgs& args) override { launch_(*this, args); }
   // Input i's device memory (a constant's device copy, or the arena).
   const void* input(const KernelArgs& args, size_t i) const { return raw_in(args, i); }
@@ -34,7 +34,8 @@ class LaunchKernel : public CudaKernel {
 
 std::unique_ptr<Kernel> launch(CudaContext& context, const Graph& graph, const Node& node,
                                std::string name, LaunchKernel::Launch fn) {
-  return std::make_unique<LaunchKernel>(context, graph, node, std::move(name), std::move(fn));
+  return std::make_unique<LaunchKernel>(context, graph, std::array<const Node*, 1>{&node},
+                                        std::move(name), std::move(fn));
 }
 
 int64_t normalized_axis(const Node& node, int64_t axis, size_t rank) {
@@ -303,6 +304,28 @@ std::unique_ptr<Kernel> layer_norm(CudaContext& context, const Graph& graph, con
       context, graph, node, "cuda:layernorm", [=](const LaunchKernel& k, const KernelArgs& args) {
         cuda::layer_norm(k.input_f(args, 0), k.input_f(args, 1),
                          has_bias ? k.input_f(args, 2) : nullptr,
+                         static_cast<float*>(args.outputs[0]), rows, cols, epsilon, k.queue());
+      });
+}
+
+std::unique_ptr<Kernel> layer_norm_pattern(CudaContext& context, const Graph& graph, Group group) {
+  const std::optional<LayerNormPattern> p = layer_norm_from(graph, *group[0]);
+  if (!p || p->nodes.size() != group.size()) return nullptr;
+  // The KernelArgs indices of the scale and bias constants (0: absent; input 0 is x).
+  size_t scale = 0, bias = 0, at = 0;
+  for (const Node* node : group)
+    for (int v : node->inputs) {
+      if (v >= 0 && v == p->scale) scale = at;
+      if (v >= 0 && v == p->bias) bias = at;
+      ++at;
+    }
+  const Shape& x = shape(graph, group[0]->inputs[0]);
+  const int64_t cols = x.back(), rows = element_count(x) / cols;
+  const float epsilon = p->epsilon;
+  return std::make_unique<LaunchKernel>(
+      context, graph, group, "cuda:layernorm", [=](const LaunchKernel& k, const KernelArgs& args) {
+        cuda::layer_norm(k.input_f(args, 0), scale ? k.input_f(args, scale) : nullptr,
+                         bias ? k.input_f(args, bias) : nullptr,
                          static_cast<float*>(args.outputs[0]), rows, cols, epsilon, k.queue());
       });
 }

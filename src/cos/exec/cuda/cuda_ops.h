@@ -49,6 +49,9 @@ std::unique_ptr<Kernel> pool(CudaContext& context, const Graph& graph, const Nod
 std::unique_ptr<Kernel> reduce_mean(CudaContext& context, const Graph& graph, const Node& node);
 std::unique_ptr<Kernel> softmax(CudaContext& context, const Graph& graph, const Node& node);
 std::unique_ptr<Kernel> layer_norm(CudaContext& context, const Graph& graph, const Node& node);
+// LayerNorm written out in nodes (fusion_patterns.h) as one kernel; nullptr unless `group`
+// is the whole pattern.
+std::unique_ptr<Kernel> layer_norm_pattern(CudaContext& context, const Graph& graph, Group group);
 std::unique_ptr<Kernel> data_movement(CudaContext& context, const Graph& graph, const Node& node);
 // Whether data_movement() builds `node` (Transpose, Slice, Split, Gather with constant
 // indices, Concat, Pad, Expand).
