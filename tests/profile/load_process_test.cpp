@@ -1,0 +1,37 @@
+#include "cos/profile/load_process.h"
+
+#include <gtest/gtest.h>
+
+#include "cos/common/error.h"
+#include "cos/models/builtin.h"
+#include "cos/onnx/import.h"
+#include "support/test_support.h"
+
+namespace cosched {
+namespace {
+
+TEST(LoadProcess, RunsAgainstASecondCosProcess) {
+  test::TempDir dir;
+  std::string model = dir.file("tiny_resnet.onnx");
+  builtin_model("tiny_resnet").build().save(model);
+  TimedRun here(import_model(model), "cpu:0");
+  auto [mine, theirs] = run_against_process(here, {{COS_BINARY}, {}}, model, "cpu:0", 3);
+  EXPECT_GT(mine, 0);
+  EXPECT_GT(theirs, 0);
+}
+
+TEST(LoadProcess, ACommandThatCannotServeIsAnError) {
+  test::TempDir dir;
+  std::string model = dir.file("tiny_resnet.onnx");
+  builtin_model("tiny_resnet").build().save(model);
+  TimedRun here(import_model(model), "cpu:0");
+  EXPECT_THROW(run_against_process(here, {{"/bin/true"}, {}}, model, "cpu:0", 3), Error);
+  EXPECT_THROW(run_against_process(here, {{}, {}}, model, "cpu:0", 3), Error);
+}
+
+TEST(LoadProcess, OwnCommandIsEmptyWithoutTheSubcommand) {
+  EXPECT_TRUE(own_command("no-such-subcommand").empty());
+}
+
+}  // namespace
+}  // namespace cosched
