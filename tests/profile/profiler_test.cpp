@@ -107,6 +107,18 @@ TEST(Profiler, NodeCostsFeedTheSchedGraph) {
   EXPECT_NEAR(sum, f.profile.model_ms(f.profile.models[0], "cpu:0"), 1e-9);
 }
 
+TEST(Profiler, MeasuredLinksAndHandoffReachThePlatform) {
+  Profile profile = fixture().profile;
+  profile.links[0] = {"cpu:0", "cuda:0", 0.02, 40, 0.001, 5, false};
+  profile.switch_latency_ms = 0.03;
+  Platform platform = fixture().platform;
+  apply_profile_links(profile, platform);
+  EXPECT_EQ(platform.links[0].bandwidth_gbps, 40);
+  EXPECT_EQ(platform.links[0].latency_ms, 0.02);
+  EXPECT_EQ(platform.links[1].bandwidth_gbps, 12);  // estimated in the profile: kept
+  EXPECT_EQ(platform.switch_latency_ms, 0.03);
+}
+
 TEST(Profiler, RefusesAnAbsentProcessorNotMarkedEstimated) {
   Platform platform = cpu_and_estimated_gpu();
   platform.processors[1].estimated = false;

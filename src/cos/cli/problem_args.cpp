@@ -92,6 +92,11 @@ Problem build_problem(const ProblemArgs& args) {
     fail("give --problem FILE, or --platform FILE and at least one --model");
   Problem problem;
   problem.platform = load_platform(args.platform);
+  if (!args.profile.empty()) {  // measured links and handoff replace the platform's figures
+    Profile profile = load_profile(args.profile);
+    check_profile_platform(profile, args.profile, problem.platform);
+    apply_profile_links(profile, problem.platform);
+  }
   std::optional<Profile> profile;
   if (!args.profile.empty()) {
     profile = load_profile(args.profile);

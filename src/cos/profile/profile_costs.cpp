@@ -17,6 +17,19 @@ void check_profile_platform(const Profile& profile, const std::string& profile_l
         profile_label, profile.platform_signature, profile.platform.host, signature, platform.host);
 }
 
+void apply_profile_links(const Profile& profile, Platform& platform) {
+  for (const LinkProfile& measured : profile.links) {
+    if (measured.estimated) continue;
+    int link = platform.link_between(platform.processor_index(measured.from),
+                                     platform.processor_index(measured.to));
+    if (link < 0) continue;
+    platform.links[link].latency_ms = measured.latency_ms;
+    platform.links[link].bandwidth_gbps = measured.bandwidth_gbps;
+    platform.links[link].estimated = false;
+  }
+  if (profile.switch_latency_ms) platform.switch_latency_ms = *profile.switch_latency_ms;
+}
+
 std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
                                                     const std::string& profile_label,
                                                     const Platform& platform, const Graph& graph,

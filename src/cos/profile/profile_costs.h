@@ -14,6 +14,10 @@ namespace cosched {
 void check_profile_platform(const Profile& profile, const std::string& profile_label,
                             const Platform& platform);
 
+// The profile's measured figures into `platform` (made for it): each link's fitted latency
+// and bandwidth where the profile measured it, and the handoff time between processors.
+void apply_profile_links(const Profile& profile, Platform& platform);
+
 // The profile's costs of one model, per processor of `platform` and per node of `graph`:
 // each step's mean on its head node, 0 on the other nodes of the step and on views,
 // kUnsupported where the backend cannot run the step. Refused (an error naming
