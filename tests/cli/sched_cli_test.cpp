@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cos/models/builtin.h"
@@ -92,6 +93,72 @@ TEST(SchedCli, BadInputIsOneLine) {
     EXPECT_EQ(result.code, 2) << args[0] << " " << result.err;
     EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << result.err;
   }
+}
+
+// tenant name -> processor of each unit, from a plan file.
+std::map<std::string, std::vector<std::string>> placements(const std::string& plan) {
+  std::map<std::string, std::vector<std::string>> result;
+  auto json = nlohmann::json::parse(std::ifstream(plan));
+  for (const auto& tenant : json["tenants"]) {
+    auto& units = result[tenant["name"].get<std::string>()];
+    for (const auto& unit : tenant["units"]) units.push_back(unit["processor"]);
+  }
+  return result;
+}
+
+TEST(SchedCli, ReplanRemoveAndAdd) {
+  test::TempDir dir;
+  std::vector<std::string> args = {"plan", "--platform", platform_file(dir),   "--strategy",
+                                   "cos",  "-o",         dir.file("full.json")};
+  for (const char* name : {"tiny_resnet", "tiny_inception", "tiny_mobilenet"}) {
+    std::string path = dir.file(std::string(name) + ".onnx");
+    builtin_model(name).build().save(path);
+    args.push_back("--model");
+    args.push_back(path);
+  }
+  ASSERT_EQ(test::run_cli(args).code, 0);
+  test::CliResult removed =
+      test::run_cli({"plan", "--from", dir.file("full.json"), "--remove", "tiny_mobilenet",
+                     "--keep-others", "-o", dir.file("less.json"), "--explain"});
+  ASSERT_EQ(removed.code, 0) << removed.err;
+  EXPECT_NE(removed.out.find("kept from the current plan"), std::string::npos);
+  auto full = placements(dir.file("full.json")), less = placements(dir.file("less.json"));
+  ASSERT_EQ(less.size(), 2u);
+  EXPECT_EQ(less["tiny_resnet"], full["tiny_resnet"]);
+  EXPECT_EQ(less["tiny_inception"], full["tiny_inception"]);
+  test::CliResult added = test::run_cli({"plan", "--from", dir.file("less.json"), "--add",
+                                         dir.file("tiny_mobilenet.onnx:w=2"), "--keep-others", "-o",
+                                         dir.file("again.json"), "--json"});
+  ASSERT_EQ(added.code, 0) << added.err;
+  auto again = placements(dir.file("again.json"));
+  ASSERT_EQ(again.size(), 3u);
+  EXPECT_EQ(again["tiny_resnet"], full["tiny_resnet"]);
+  EXPECT_EQ(again["tiny_mobilenet"].size(), full["tiny_mobilenet"].size());
+  auto json = nlohmann::json::parse(std::ifstream(dir.file("again.json")));
+  EXPECT_EQ(json["problem"]["tenants"][2]["weight"].get<double>(), 2.0);
+  // Without --keep-others the search may move the others too; it still re-plans.
+  test::CliResult moved = test::run_cli({"plan", "--from", dir.file("less.json"), "--add",
+                                         dir.file("tiny_resnet.onnx"), "-o", dir.file("m.json")});
+  ASSERT_EQ(moved.code, 0) << moved.err;
+  EXPECT_EQ(placements(dir.file("m.json")).count("tiny_resnet_2"), 1u);
+
+  // Bad input: one line that names the file or the flag.
+  auto refused = [&](std::vector<std::string> bad, const std::string& named) {
+    bad.insert(bad.begin(), {"plan", "-o", dir.file("x.json")});
+    test::CliResult result = test::run_cli(bad);
+    EXPECT_EQ(result.code, 2) << result.err;
+    EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << result.err;
+    EXPECT_NE(result.err.find(named), std::string::npos) << result.err;
+  };
+  std::string broken = dir.file("broken.json");
+  std::ofstream(broken) << "{ not json";
+  refused({"--from", dir.file("missing.json"), "--remove", "a"}, "missing.json");
+  refused({"--from", broken, "--remove", "a"}, "broken.json");
+  refused({"--from", dir.file("less.json"), "--remove", "nosuch"}, "nosuch");
+  refused({"--from", dir.file("less.json")}, "--add");
+  refused({"--add", dir.file("tiny_mobilenet.onnx")}, "--from");
+  std::ofstream(dir.file("tiny_resnet.onnx"), std::ios::app) << "x";  // changed since planning
+  refused({"--from", dir.file("less.json"), "--remove", "tiny_inception"}, "less.json");
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 
 #include "cos/cli/app.h"
 #include "cos/cli/problem_args.h"
+#include "cos/cli/replan_args.h"
 #include "cos/cli/sim_report.h"
 #include "cos/cli/table.h"
+#include "cos/common/error.h"
 #include "cos/sched/loads.h"
+#include "cos/sched/search/replan.h"
 #include "cos/sched/strategy.h"
 #include "cos/sim/simulator.h"
 
@@ -13,6 +16,7 @@ namespace cosched::cli {
 void add_plan_command(CLI::App& app, Context& context) {
   struct Options {
     ProblemArgs problem;
+    ReplanArgs replan;
     std::string strategy = "heft";
     std::string out;
     bool explain = false;
@@ -24,15 +28,36 @@ void add_plan_command(CLI::App& app, Context& context) {
   add_problem_options(command, options->problem);
   command
       ->add_option("--strategy", options->strategy,
-                   "single, model, layer, heft, milp or exhaustive")
+                   "single, model, layer, heft, cos, milp or exhaustive")
       ->capture_default_str();
+  command->add_option("--from", options->replan.from,
+                      "Re-plan: start from this plan's placements (with --add/--remove; the cos "
+                      "search places the new tenants)");
+  command->add_option("--add", options->replan.add,
+                      "Re-plan: add an ONNX model as a tenant, PATH[:w=WEIGHT][:slo=MSms]");
+  command->add_option("--remove", options->replan.remove, "Re-plan: remove the tenant NAME");
+  command->add_flag("--keep-others", options->replan.keep_others,
+                    "Re-plan: never move the units of the tenants that stay");
   command->add_option("-o,--out", options->out, "Plan file to write")->required();
   command->add_flag("--explain", options->explain, "Print where each unit went and why");
   command->add_flag("--json", options->json, "Print JSON");
   command->callback([&context, options] {
     context.action = [&context, options] {
-      Problem problem = build_problem(options->problem);
-      Plan plan = run_strategy(options->strategy, problem, strategy_options(options->problem));
+      Problem problem;
+      Plan plan;
+      if (!options->replan.from.empty()) {
+        auto [next, previous] = replan_problem(options->replan, options->problem);
+        problem = std::move(next);
+        ReplanOptions replan;
+        replan.move_kept = !options->replan.keep_others;
+        plan = replan_cos(problem, previous, strategy_options(options->problem), replan);
+      } else {
+        if (!options->replan.add.empty() || !options->replan.remove.empty() ||
+            options->replan.keep_others)
+          fail("--add, --remove and --keep-others re-plan a current plan: give --from PLAN");
+        problem = build_problem(options->problem);
+        plan = run_strategy(options->strategy, problem, strategy_options(options->problem));
+      }
       SimResult result = simulate(problem, plan);
       plan.predicted = sim_json(problem, result);
       save_plan(problem, plan, options->out);

@@ -72,12 +72,21 @@ void add_problem_options(CLI::App* command, ProblemArgs& args) {
       ->capture_default_str();
   command->add_option("--segments", args.max_segments,
                       "layer: most segments per model (default: processors)");
+  command->add_option("--search", args.search, "cos: phase 3 search, local or rl (learned)")
+      ->capture_default_str();
+  command->add_option("--budget", args.budget_s, "cos: search time budget in seconds")
+      ->capture_default_str();
+  command->add_option("--seed", args.seed, "cos: seed of the search")->capture_default_str();
 }
 
 StrategyOptions strategy_options(const ProblemArgs& args) {
   StrategyOptions options;
   options.time_limit_s = args.time_limit_s;
   options.max_segments = args.max_segments;
+  if (!(args.budget_s > 0)) fail("--budget: {} is not a positive number of seconds", args.budget_s);
+  options.search = args.search;
+  options.search_budget_s = args.budget_s;
+  options.seed = args.seed;
   return options;
 }
 
@@ -92,29 +101,37 @@ Problem build_problem(const ProblemArgs& args) {
     fail("give --problem FILE, or --platform FILE and at least one --model");
   Problem problem;
   problem.platform = load_platform(args.platform);
-  if (!args.profile.empty()) {  // measured links and handoff replace the platform's figures
-    Profile profile = load_profile(args.profile);
-    check_profile_platform(profile, args.profile, problem.platform);
-    apply_profile_links(profile, problem.platform);
-  }
   std::optional<Profile> profile;
-  if (!args.profile.empty()) {
+  if (!args.profile.empty()) {  // measured links and handoff replace the platform's figures
     profile = load_profile(args.profile);
     check_profile_platform(*profile, args.profile, problem.platform);
+    apply_profile_links(*profile, problem.platform);
   }
+  std::set<std::string> taken;
+  problem.tenants =
+      build_tenants(args.models, args, problem.platform, profile ? &*profile : nullptr, taken);
+  problem.name = problem.tenants.front().name + (problem.tenants.size() > 1 ? "+..." : "");
+  return problem;
+}
+
+std::vector<Tenant> build_tenants(const std::vector<std::string>& specs, const ProblemArgs& args,
+                                  const Platform& platform, const Profile* profile,
+                                  std::set<std::string>& taken) {
   ImportOptions import;
   for (const auto& spec : args.shapes) {
     auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) fail("--shape '{}': expected NAME=1x3x224x224", spec);
     import.input_shapes[spec.substr(0, eq)] = parse_shape(spec.substr(eq + 1));
   }
-  std::map<std::string, int> seen;
-  for (const auto& spec : args.models) {
+  std::vector<Tenant> tenants;
+  for (const auto& spec : specs) {
     ModelSpec model = parse_model(spec);
     Tenant tenant;
     std::string stem = std::filesystem::path(model.path).stem().string();
-    int count = ++seen[stem];
-    tenant.name = count == 1 ? stem : fmt::format("{}_{}", stem, count);
+    tenant.name = stem;
+    for (int count = 2; taken.count(tenant.name); ++count)
+      tenant.name = fmt::format("{}_{}", stem, count);
+    taken.insert(tenant.name);
     tenant.model = model.path;
     tenant.model_hash = file_hash(model.path);
     tenant.weight = model.weight;
@@ -122,14 +139,13 @@ Problem build_problem(const ProblemArgs& args) {
     Graph graph = import_model(model.path, import);
     std::vector<std::vector<double>> node_ms;
     if (profile)
-      node_ms = profile_node_costs(*profile, args.profile, problem.platform, graph, model.path,
+      node_ms = profile_node_costs(*profile, args.profile, platform, graph, model.path,
                                    tenant.model_hash);
     tenant.graph =
-        sched_graph_from_graph(graph, problem.platform, tenant.name, profile ? &node_ms : nullptr);
-    problem.tenants.push_back(std::move(tenant));
+        sched_graph_from_graph(graph, platform, tenant.name, profile ? &node_ms : nullptr);
+    tenants.push_back(std::move(tenant));
   }
-  problem.name = problem.tenants.front().name + (problem.tenants.size() > 1 ? "+..." : "");
-  return problem;
+  return tenants;
 }
 
 }  // namespace cosched::cli

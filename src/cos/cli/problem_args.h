@@ -1,11 +1,16 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cos/sched/problem.h"
 #include "cos/sched/strategy.h"
+
+namespace cosched {
+struct Profile;
+}
 
 namespace cosched::cli {
 
@@ -18,10 +23,19 @@ struct ProblemArgs {
   std::vector<std::string> shapes;
   double time_limit_s = 60;
   int max_segments = 0;
+  std::string search = "local";  // cos phase 3: local or rl
+  double budget_s = 3;           // cos: search budget
+  uint64_t seed = 1;
 };
 
 void add_problem_options(CLI::App* command, ProblemArgs& args);
 Problem build_problem(const ProblemArgs& args);
+// Tenants from ONNX models (PATH[:w=W][:slo=Xms]) on `platform`, with costs from `profile`
+// (loaded from args.profile, checked against `platform`) where given, named after the file
+// stem (stem_2... for names in `taken`, which gains the new names).
+std::vector<Tenant> build_tenants(const std::vector<std::string>& specs, const ProblemArgs& args,
+                                  const Platform& platform, const Profile* profile,
+                                  std::set<std::string>& taken);
 StrategyOptions strategy_options(const ProblemArgs& args);
 
 }  // namespace cosched::cli

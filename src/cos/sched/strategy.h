@@ -9,11 +9,12 @@
 namespace cosched {
 
 struct StrategyOptions {
-  int max_segments = 0;        // layer: most segments per model; 0 = number of processors
-  double time_limit_s = 60;    // milp: CBC's time limit
-  int exhaustive_limit = 22;   // exhaustive: most free units it will enumerate
-  int max_candidates = 16;     // cos: placements kept per tenant in phase 1
-  double search_budget_s = 3;  // cos: time for phases 2 and 3
+  int max_segments = 0;          // layer: most segments per model; 0 = number of processors
+  double time_limit_s = 60;      // milp: CBC's time limit
+  int exhaustive_limit = 22;     // exhaustive: most free units it will enumerate
+  int max_candidates = 16;       // cos: placements kept per tenant in phase 1
+  double search_budget_s = 3;    // cos: time for phases 2 and 3
+  std::string search = "local";  // cos phase 3: "local" (iterated local search) or "rl"
   uint64_t seed = 1;
 };
 

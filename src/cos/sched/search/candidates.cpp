@@ -207,6 +207,16 @@ std::vector<std::vector<double>> exploration_prices(const Problem& problem) {
   return prices;
 }
 
+std::vector<double> congestion_prices(const std::vector<double>& loads) {
+  double busiest = *std::max_element(loads.begin(), loads.end());
+  std::vector<double> price(loads.size());
+  for (size_t r = 0; r < loads.size(); ++r) {
+    double share = busiest > 0 ? loads[r] / busiest : 0;
+    price[r] = 0.05 + share * share * share * share;
+  }
+  return price;
+}
+
 void merge_candidates(std::vector<Candidate>& pool, std::vector<Candidate> fresh,
                       size_t max_candidates) {
   for (auto& candidate : fresh) {

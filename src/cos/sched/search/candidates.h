@@ -25,6 +25,9 @@ std::vector<Candidate> tenant_candidates(const Problem& problem, int tenant,
 // Price vectors that favour or avoid each resource in turn, starting with uniform prices.
 std::vector<std::vector<double>> exploration_prices(const Problem& problem);
 
+// Prices that make the busiest of the given resource loads expensive.
+std::vector<double> congestion_prices(const std::vector<double>& loads);
+
 // Adds candidates to `pool` that are not already there and not dominated (within eps
 // relative) by one that is; keeps at most `max_candidates`.
 void merge_candidates(std::vector<Candidate>& pool, std::vector<Candidate> fresh,

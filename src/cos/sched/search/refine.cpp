@@ -23,9 +23,12 @@ struct Score {
 
 class LocalSearch {
  public:
-  LocalSearch(const Problem& problem, Placement placement,
+  LocalSearch(const Problem& problem, Placement placement, const std::vector<int>& tenants,
               std::chrono::steady_clock::time_point deadline)
-      : problem_(problem), state_(problem, std::move(placement)), deadline_(deadline) {}
+      : problem_(problem),
+        state_(problem, std::move(placement)),
+        tenants_(tenants),
+        deadline_(deadline) {}
 
   Score score() const { return {state_.busiest(), state_.spread()}; }
   const Placement& placement() const { return state_.placement(); }
@@ -37,13 +40,11 @@ class LocalSearch {
     current_ = score();
     for (bool improved = true; improved && std::chrono::steady_clock::now() < deadline_;) {
       improved = false;
-      for (size_t t = 0; t < problem_.tenants.size(); ++t) {
+      for (int t : tenants_) {
         for (const Stage& stage : problem_.tenants[t].graph.stages) {
           for (int q = 0; q < P; ++q) {
-            if (stage.parallel())
-              improved |= try_move(static_cast<int>(t), stage.begin, stage.end, q);
-            for (int u = stage.begin; u < stage.end; ++u)
-              improved |= try_move(static_cast<int>(t), u, u + 1, q);
+            if (stage.parallel()) improved |= try_move(t, stage.begin, stage.end, q);
+            for (int u = stage.begin; u < stage.end; ++u) improved |= try_move(t, u, u + 1, q);
           }
         }
       }
@@ -74,6 +75,7 @@ class LocalSearch {
 
   const Problem& problem_;
   LoadState state_;
+  const std::vector<int>& tenants_;  // those whose units may move
   std::chrono::steady_clock::time_point deadline_;
   Score current_{};
   std::vector<int> previous_;
@@ -86,7 +88,12 @@ std::vector<Placement> refine_placement(const Problem& problem, Placement placem
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                       std::chrono::duration<double>(options.budget_s));
-  LocalSearch search(problem, std::move(placement), deadline);
+  std::vector<int> tenants;
+  for (size_t t = 0; t < problem.tenants.size(); ++t) {
+    if (options.movable.empty() || options.movable[t]) tenants.push_back(static_cast<int>(t));
+  }
+  if (tenants.empty()) return {std::move(placement)};
+  LocalSearch search(problem, std::move(placement), tenants, deadline);
   search.descend();
   std::vector<std::pair<Score, Placement>> elite = {{search.score(), search.placement()}};
   auto remember = [&] {
@@ -105,7 +112,7 @@ std::vector<Placement> refine_placement(const Problem& problem, Placement placem
   for (int kick = 0; kick < options.kicks && std::chrono::steady_clock::now() < deadline; ++kick) {
     // Kick: a few random units of random tenants to random processors they run on.
     for (int i = 0, n = 1 + static_cast<int>(rng() % 3); i < n; ++i) {
-      int t = static_cast<int>(rng() % problem.tenants.size());
+      int t = tenants[rng() % tenants.size()];
       const auto& units = problem.tenants[t].graph.units;
       int u = static_cast<int>(rng() % units.size());
       int q = static_cast<int>(rng() % P);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "cos/sched/plan.h"
 
@@ -11,6 +12,7 @@ struct RefineOptions {
   int kicks = 8000;     // perturbations of the iterated local search
   size_t keep = 4;      // distinct local optima returned, best first
   uint64_t seed = 1;
+  std::vector<bool> movable;  // per tenant, whose units may move; empty: every tenant's
 };
 
 // Phase 3 of the cos search: iterated local search on the placement. The local search

@@ -2,28 +2,19 @@
 
 #include <algorithm>
 
+#include "cos/common/error.h"
 #include "cos/sched/loads.h"
 #include "cos/sched/search/candidates.h"
+#include "cos/sched/search/contenders.h"
+#include "cos/sched/search/policy.h"
 #include "cos/sched/search/refine.h"
 #include "cos/sched/search/select.h"
 #include "cos/sched/strategy.h"
-#include "cos/sim/simulator.h"
 
 namespace cosched {
 namespace {
 
 constexpr int kPriceRounds = 3;
-
-// Prices that make the busiest resources of the current selection expensive.
-std::vector<double> congestion_prices(const std::vector<double>& loads) {
-  double busiest = *std::max_element(loads.begin(), loads.end());
-  std::vector<double> price(loads.size());
-  for (size_t r = 0; r < loads.size(); ++r) {
-    double share = busiest > 0 ? loads[r] / busiest : 0;
-    price[r] = 0.05 + share * share * share * share;
-  }
-  return price;
-}
 
 std::vector<double> total_loads(const Problem& problem,
                                 const std::vector<std::vector<Candidate>>& candidates,
@@ -39,10 +30,12 @@ std::vector<double> total_loads(const Problem& problem,
 
 // The cos search: per-tenant candidates by dynamic programming over stages (phase 1),
 // the joint choice that least loads the busiest resource (phase 2, repeated with prices
-// from the congestion it finds), local search unit by unit and stage by stage (phase 3),
-// then the simulator picks the best of the refined plan and the baselines' plans it
-// started from.
+// from the congestion it finds), local search unit by unit and stage by stage, or the
+// learned policy with --search rl (phase 3), then the simulator picks the best of the
+// refined plan and the baselines' plans it started from.
 Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
+  if (options.search != "local" && options.search != "rl")
+    fail("--search: unknown search '{}' (local or rl)", options.search);
   const size_t tenants = problem.tenants.size();
   const size_t K = static_cast<size_t>(std::max(1, options.max_candidates));
   std::vector<std::vector<Candidate>> candidates(tenants);
@@ -66,56 +59,46 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   for (const auto& tenant : problem.tenants) units += tenant.graph.units.size();
   const bool two_starts = units > kLargeUnits;
   Plan heft = run_strategy("heft", problem, options);
-  RefineOptions refine;
-  refine.budget_s = options.search_budget_s / (two_starts ? 4 : 2);
-  refine.kicks = RefineOptions{}.kicks / (two_starts ? 2 : 1);
-  refine.seed = options.seed;
-  std::vector<Placement> refined = refine_placement(problem, std::move(placement), refine);
-  double phase3 = compute_loads(problem, refined.front()).busiest_ms;
-  std::vector<Placement> from_heft;
-  if (two_starts) from_heft = refine_placement(problem, heft.placement, refine);
-
-  // The simulator has the last word: the refined optima and the baselines' plans.
-  std::vector<std::pair<std::string, Plan>> contenders;
-  auto add_optima = [&](std::vector<Placement>& optima, const std::string& start) {
-    for (size_t i = 0; i < optima.size(); ++i) {
-      Plan plan = empty_plan(problem, "cos");
-      plan.placement = std::move(optima[i]);
-      contenders.emplace_back(fmt::format("local optimum {} from {}", i + 1, start),
-                              std::move(plan));
+  const double budget_s = options.search_budget_s / (two_starts ? 4 : 2);
+  auto phase3 = [&](Placement start) {
+    if (options.search == "rl") {
+      PolicyOptions policy;
+      policy.budget_s = budget_s;
+      policy.episodes = PolicyOptions{}.episodes / (two_starts ? 2 : 1);
+      policy.seed = options.seed;
+      return policy_placement(problem, std::move(start), policy);
     }
+    RefineOptions refine;
+    refine.budget_s = budget_s;
+    refine.kicks = RefineOptions{}.kicks / (two_starts ? 2 : 1);
+    refine.seed = options.seed;
+    return refine_placement(problem, std::move(start), refine);
   };
-  add_optima(refined, "phase 2");
-  add_optima(from_heft, "heft");
+  std::vector<Placement> refined = phase3(std::move(placement));
+  double phase3_ms = compute_loads(problem, refined.front()).busiest_ms;
+  std::vector<Placement> from_heft;
+  if (two_starts) from_heft = phase3(heft.placement);
+
+  Contenders contenders;
+  add_optima(problem, std::move(refined), "phase 2", contenders);
+  add_optima(problem, std::move(from_heft), "heft", contenders);
   contenders.emplace_back("heft", std::move(heft));
   for (const char* baseline : {"model", "layer", "single"}) {
     contenders.emplace_back(baseline, run_strategy(baseline, problem, options));
   }
-  Plan best = empty_plan(problem, "cos");
-  std::string chosen_from;
-  double best_period = kUnsupported;
-  bool best_meets = false;
-  for (auto& [origin, plan] : contenders) {
-    SimResult r = simulate(problem, plan);
-    bool meets = meets_slos(problem, r);
-    if ((meets && !best_meets) || (meets == best_meets && r.period_ms < best_period * (1 - 1e-9))) {
-      best.placement = plan.placement;
-      best.rank = plan.rank;
-      best_period = r.period_ms;
-      best_meets = meets;
-      chosen_from = origin;
-    }
-  }
+  Pick pick = pick_by_simulation(problem, contenders);
+  Plan best = std::move(pick.plan);
+  const char* search = options.search == "rl" ? "learned policy" : "local search";
   for (size_t t = 0; t < tenants; ++t) {
     for (size_t u = 0; u < best.placement[t].size(); ++u) {
-      best.why[t][u] =
-          chosen_from.starts_with("local optimum")
-              ? fmt::format(
-                    "cos: tenant candidate {} of {}, then local search ({}; busiest "
-                    "{:.3f} -> {:.3f} ms; simulated {:.3f} ms)",
-                    chosen[t] + 1, candidates[t].size(), chosen_from, phase2, phase3, best_period)
-              : fmt::format("cos: the {} plan simulated best ({:.3f} ms)", chosen_from,
-                            best_period);
+      best.why[t][u] = pick.origin.starts_with("local optimum")
+                           ? fmt::format(
+                                 "cos: tenant candidate {} of {}, then {} ({}; busiest "
+                                 "{:.3f} -> {:.3f} ms; simulated {:.3f} ms)",
+                                 chosen[t] + 1, candidates[t].size(), search, pick.origin, phase2,
+                                 phase3_ms, pick.period_ms)
+                           : fmt::format("cos: the {} plan simulated best ({:.3f} ms)", pick.origin,
+                                         pick.period_ms);
     }
   }
   return best;

@@ -1,0 +1,35 @@
+#include "cos/sched/search/contenders.h"
+
+#include <fmt/format.h>
+
+#include "cos/sim/simulator.h"
+
+namespace cosched {
+
+void add_optima(const Problem& problem, std::vector<Placement> optima, const std::string& start,
+                Contenders& contenders) {
+  for (size_t i = 0; i < optima.size(); ++i) {
+    Plan plan = empty_plan(problem, "cos");
+    plan.placement = std::move(optima[i]);
+    contenders.emplace_back(fmt::format("local optimum {} from {}", i + 1, start), std::move(plan));
+  }
+}
+
+Pick pick_by_simulation(const Problem& problem, const Contenders& contenders) {
+  Pick best{empty_plan(problem, "cos"), "", kUnsupported, false};
+  for (const auto& [origin, plan] : contenders) {
+    SimResult r = simulate(problem, plan);
+    bool meets = meets_slos(problem, r);
+    if ((meets && !best.meets_slos) ||
+        (meets == best.meets_slos && r.period_ms < best.period_ms * (1 - 1e-9))) {
+      best.plan.placement = plan.placement;
+      best.plan.rank = plan.rank;
+      best.period_ms = r.period_ms;
+      best.meets_slos = meets;
+      best.origin = origin;
+    }
+  }
+  return best;
+}
+
+}  // namespace cosched

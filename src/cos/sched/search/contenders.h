@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cos/sched/plan.h"
+
+namespace cosched {
+
+// Plans the search found or started from, each named by where it came from.
+using Contenders = std::vector<std::pair<std::string, Plan>>;
+
+// Adds each placement as a plan of strategy "cos" named "local optimum i from `start`".
+void add_optima(const Problem& problem, std::vector<Placement> optima, const std::string& start,
+                Contenders& contenders);
+
+struct Pick {
+  Plan plan;           // placement and ranks of the winner, strategy "cos", reasons empty
+  std::string origin;  // its name among the contenders
+  double period_ms = 0;
+  bool meets_slos = false;
+};
+
+// The simulator has the last word: the contender that meets every SLO with the shortest
+// simulated period (the shortest period where none meets them all); the first on ties.
+Pick pick_by_simulation(const Problem& problem, const Contenders& contenders);
+
+}  // namespace cosched
