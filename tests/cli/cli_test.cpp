@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
@@ -54,12 +55,17 @@ TEST(Cli, HelpAndUsageErrors) {
 
 TEST(Cli, DemoInspectsBuiltinModels) {
   test::TempDir dir;
-  test::CliResult result = test::run_cli({"demo", "--out", dir.file("demo"), "--brief"});
+  test::CliResult result =
+      test::run_cli({"demo", "--out", dir.file("demo"), "--brief", "--seconds", "0.5"});
   ASSERT_EQ(result.code, 0) << result.err;
   for (const char* name :
        {"tiny_resnet", "tiny_mobilenet", "tiny_inception", "tiny_shufflenet", "tiny_transformer"}) {
     EXPECT_NE(result.out.find(name), std::string::npos) << name;
   }
+  // The measured half: every strategy's plan ran, and the traces were written.
+  EXPECT_NE(result.out.find("measured req/s"), std::string::npos) << result.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("demo/cos-measured-trace.json")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("demo/cos-predicted.svg")));
 }
 
 }  // namespace

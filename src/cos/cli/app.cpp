@@ -19,6 +19,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_infer_command(app, context);
   add_platform_command(app, context);
   add_profile_command(app, context);
+  add_run_command(app, context);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

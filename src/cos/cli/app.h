@@ -22,6 +22,7 @@ void add_compare_command(CLI::App& app, Context& context);
 void add_infer_command(CLI::App& app, Context& context);
 void add_platform_command(CLI::App& app, Context& context);
 void add_profile_command(CLI::App& app, Context& context);
+void add_run_command(CLI::App& app, Context& context);
 
 // The whole CLI; returns the exit code (0 ok, 2 bad input or usage).
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

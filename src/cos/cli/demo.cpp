@@ -4,6 +4,7 @@
 
 #include "cos/cli/app.h"
 #include "cos/cli/comparison.h"
+#include "cos/cli/demo_run.h"
 #include "cos/cli/inspect_report.h"
 #include "cos/cli/table.h"
 #include "cos/graph/summary.h"
@@ -61,13 +62,20 @@ void compare_on_platforms(const std::string& dir, std::ostream& out) {
 void add_demo_command(CLI::App& app, Context& context) {
   auto dir = std::make_shared<std::string>(".cache/demo");
   auto brief = std::make_shared<bool>(false);
+  auto seconds = std::make_shared<double>(2);
   auto* command = app.add_subcommand(
-      "demo", "Build the built-in models, inspect them, and compare placement strategies for them");
+      "demo",
+      "Build the built-in models, inspect them, compare placement strategies for them, and "
+      "run each strategy's plan on this machine against its prediction");
   command->add_option("--out", *dir, "Folder for the built-in models' .onnx files")
       ->capture_default_str();
   command->add_flag("--brief", *brief, "Only the summary table, not each model's node table");
-  command->callback([&context, dir, brief] {
-    context.action = [&context, dir, brief] {
+  command
+      ->add_option("--seconds", *seconds,
+                   "How long each strategy's plan runs on this machine (0: no runs)")
+      ->capture_default_str();
+  command->callback([&context, dir, brief, seconds] {
+    context.action = [&context, dir, brief, seconds] {
       std::filesystem::create_directories(*dir);
       Table overview({"model", "nodes", "MACs", "FLOPs", "params", "width", "description"});
       for (const auto& model : builtin_models()) {
@@ -88,6 +96,11 @@ void add_demo_command(CLI::App& app, Context& context) {
       context.out << "Built-in models\n";
       overview.print(context.out);
       compare_on_platforms(*dir, context.out);
+      std::vector<std::string> models;
+      for (const char* name :
+           {"tiny_resnet", "tiny_mobilenet", "tiny_inception", "tiny_transformer"})
+        models.push_back(fmt::format("{}/{}.onnx", *dir, name));
+      if (*seconds > 0) run_on_this_machine(*dir, models, *seconds, context.out, context.err);
       context.out << fmt::format(
           "\nThe models are in {0}/. To do the same with your own models:\n"
           "  cos inspect MODEL.onnx --shape input=1x3x224x224 --json\n"
@@ -95,7 +108,12 @@ void add_demo_command(CLI::App& app, Context& context) {
           "B.onnx:w=2:slo=20ms\n"
           "  cos plan --platform examples/platforms/cpu2.json --model A.onnx --model B.onnx "
           "--strategy milp -o plan.json --explain\n"
-          "  cos simulate plan.json --clients 4 --gantt period.svg --trace trace.json\n",
+          "  cos simulate plan.json --clients 4 --gantt period.svg --trace trace.json\n"
+          "  cos platform detect --split 1,1 -o platform.json\n"
+          "  cos profile --platform platform.json A.onnx B.onnx -o profile.json\n"
+          "  cos plan --platform platform.json --profile profile.json --model A.onnx --model "
+          "B.onnx --strategy cos -o plan.json\n"
+          "  cos run plan.json --duration 10s --clients 2 --trace measured.json\n",
           *dir);
     };
   });

@@ -52,8 +52,40 @@ bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node&
 
 GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
     : graph_(std::move(graph)), backend_(backend) {
-  backend_.bind_thread();
-  backend_.begin(graph_);
+  compile(
+      fallback, [&](int) { return &backend_; }, [](int, int) { return true; }, true);
+}
+
+GraphExecutor::GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback,
+                             bool reuse_memory)
+    : graph_(std::move(graph)), backend_(*placement.backend.at(0)) {
+  if (placement.backend.size() != graph_.nodes.size() ||
+      placement.group.size() != graph_.nodes.size())
+    fail("graph '{}': a placement of {} nodes for {} nodes", graph_.name, placement.backend.size(),
+         graph_.nodes.size());
+  for (Backend* b : placement.backend)
+    if (!b->on_host())
+      fail("graph '{}': {} is a device backend: one per executor", graph_.name, b->name());
+  compile(
+      fallback, [&](int node) { return placement.backend[node]; },
+      [&](int head, int next) {
+        return placement.group[head] == placement.group[next] &&
+               placement.backend[head] == placement.backend[next];
+      },
+      reuse_memory);
+}
+
+void GraphExecutor::compile(Backend* fallback, const std::function<Backend*(int)>& backend_of,
+                            const std::function<bool(int, int)>& fuses, bool reuse_memory) {
+  std::vector<Backend*> begun;
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    Backend* b = backend_of(static_cast<int>(i));
+    if (std::find(begun.begin(), begun.end(), b) != begun.end()) continue;
+    b->bind_thread();
+    b->begin(graph_);
+    begun.push_back(b);
+  }
+  Backend* bound = nullptr;
   const size_t n_values = graph_.values.size();
   std::vector<int> alias(n_values);
   std::iota(alias.begin(), alias.end(), 0);
@@ -67,20 +99,25 @@ GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
     }
     ExecStep step;
     step.nodes = {static_cast<int>(i)};
-    Backend* chosen = &backend_;
-    if (!backend_.supports(graph_, head)) {
+    Backend& main = *backend_of(static_cast<int>(i));
+    if (bound != &main) main.bind_thread();  // compile-time timing runs on its cores
+    bound = &main;
+    Backend* chosen = &main;
+    if (!main.supports(graph_, head)) {
       // A fallback works in host memory: it cannot stand in for a device backend.
-      if (!fallback || !backend_.on_host() || !fallback->supports(graph_, head))
+      if (!fallback || !main.on_host() || !fallback->supports(graph_, head))
         fail("node '{}' ({}): {} does not support it", head.name, head.op,
-             fallback && backend_.on_host() ? "no backend" : backend_.name());
+             fallback && main.on_host() ? "no backend" : main.name());
       chosen = fallback;
       step.fallback = true;
     }
+    step.runs_on = &main;
     std::vector<const Node*> group = {&head};
     while (!step.fallback) {
       int next = next_consumer(graph_, graph_.nodes[step.nodes.back()].outputs[0], step.nodes);
-      if (next < 0 || !inputs_ready(graph_, step.nodes, graph_.nodes[next]) ||
-          !backend_.can_fuse(graph_, group, graph_.nodes[next]))
+      if (next < 0 || !fuses(static_cast<int>(i), next) ||
+          !inputs_ready(graph_, step.nodes, graph_.nodes[next]) ||
+          !main.can_fuse(graph_, group, graph_.nodes[next]))
         break;
       step.nodes.push_back(next);
       group.push_back(&graph_.nodes[next]);
@@ -104,7 +141,7 @@ GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
   if (!backend_.on_host()) add_copy_steps(alias);
   std::vector<StepAccess> accesses;
   for (const auto& step : steps_) accesses.push_back(step.access);
-  memory_ = plan_memory(graph_, accesses, alias);
+  memory_ = plan_memory(graph_, accesses, alias, reuse_memory);
   arena_ = static_cast<std::byte*>(
       backend_.allocate(std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
   release_packed_constants();
@@ -127,6 +164,7 @@ void GraphExecutor::add_copy_steps(const std::vector<int>& alias) {
   auto copy_step = [&](int value, bool to_host) {
     ExecStep step;
     step.backend = backend_.name();
+    step.runs_on = &backend_;
     (to_host ? step.access.reads : step.access.writes).push_back(value);
     step.kernel = backend_.copy_kernel(graph_.values[value].bytes(), to_host);
     if (!step.kernel) fail("backend {}: no copy kernel", backend_.name());
@@ -205,8 +243,10 @@ void GraphExecutor::run(std::span<const void* const> inputs, std::span<void* con
 }
 
 void GraphExecutor::run_kernels(std::vector<double>* step_ms) {
+  Backend* bound = &backend_;  // run() bound it
   auto run_step = [&](size_t s) {
     auto start = std::chrono::steady_clock::now();
+    if (steps_[s].runs_on != bound) (bound = steps_[s].runs_on)->bind_thread();
     steps_[s].kernel->run(steps_[s].args);
     if (step_ms) {
       backend_.synchronize();  // a device kernel has only been queued
@@ -235,6 +275,27 @@ void GraphExecutor::run_kernels(std::vector<double>* step_ms) {
   else
     for (size_t s = first; s < last; ++s) run_step(s);
   for (size_t s = last; s < steps_.size(); ++s) run_step(s);
+}
+
+std::vector<KernelArgs> GraphExecutor::args_in(std::byte* arena) const {
+  auto moved = [&](auto* pointer) -> decltype(pointer) {
+    auto* at = reinterpret_cast<const std::byte*>(pointer);
+    if (!pointer || at < arena_ || at >= arena_ + memory_.peak) return pointer;  // a constant
+    return reinterpret_cast<decltype(pointer)>(arena + (at - arena_));
+  };
+  std::vector<KernelArgs> all;
+  for (const auto& step : steps_) {
+    KernelArgs args = step.args;
+    for (auto& p : args.inputs) p = moved(p);
+    for (auto& p : args.outputs) p = moved(p);
+    all.push_back(std::move(args));
+  }
+  return all;
+}
+
+std::byte* GraphExecutor::value_in(std::byte* arena, int value) const {
+  const int64_t offset = memory_.offset[value];
+  return offset < 0 ? nullptr : arena + offset;
 }
 
 std::vector<Tensor> GraphExecutor::run(const std::vector<Tensor>& inputs) {

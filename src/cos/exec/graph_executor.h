@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,6 +20,15 @@ struct ExecStep {
   StepAccess access;
   KernelArgs args;  // pointers into the arena and the constants
   std::unique_ptr<Kernel> kernel;
+  Backend* runs_on = nullptr;  // the backend whose thread binding the kernel needs
+};
+
+// Where each node of a graph runs when its nodes run on several host backends (which
+// share memory): a backend per node (views follow their input), and a group per node:
+// nodes fuse only with nodes of the same group and backend (the runtime's units).
+struct MixedPlacement {
+  std::vector<Backend*> backend;  // per node
+  std::vector<int> group;         // per node
 };
 
 // Runs a whole Graph on one backend. The constructor compiles every node (on `backend`,
@@ -30,6 +40,10 @@ struct ExecStep {
 class GraphExecutor {
  public:
   GraphExecutor(Graph graph, Backend& backend, Backend* fallback = nullptr);
+  // Nodes on the backends `placement` gives (all host backends); with `reuse_memory` false
+  // every value has memory of its own, so that steps may run concurrently as their data
+  // allows (run_step on arenas of the caller's).
+  GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback, bool reuse_memory);
   ~GraphExecutor();
   GraphExecutor(const GraphExecutor&) = delete;
   GraphExecutor& operator=(const GraphExecutor&) = delete;
@@ -45,6 +59,13 @@ class GraphExecutor {
   const std::vector<ExecStep>& steps() const { return steps_; }
   const MemoryPlan& memory() const { return memory_; }
 
+  // For callers that keep arenas of their own (one per request in flight): each step's
+  // args moved from this executor's arena to `arena` (memory().peak bytes), the place of
+  // a value there (nullptr for constants), and one step run on such args.
+  std::vector<KernelArgs> args_in(std::byte* arena) const;
+  std::byte* value_in(std::byte* arena, int value) const;
+  void run_step(size_t step, const KernelArgs& args) { steps_[step].kernel->run(args); }
+
  private:
   // Drops this executor's reference to the constants that only packed kernels read.
   void release_packed_constants();
@@ -52,6 +73,10 @@ class GraphExecutor {
   void add_copy_steps(const std::vector<int>& alias);
   // Runs the steps that are not copies: from the recording where the backend made one.
   void run_kernels(std::vector<double>* step_ms);
+  // Compiles every node on backend_of(node) (fusing a node into its producer's step when
+  // `fuses` allows), then plans the memory and allocates the arena.
+  void compile(Backend* fallback, const std::function<Backend*(int)>& backend_of,
+               const std::function<bool(int, int)>& fuses, bool reuse_memory);
   void* arena_pointer(int value) const;
   const void* value_pointer(int value) const;
 

@@ -20,7 +20,7 @@ struct Buffer {
 }  // namespace
 
 MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
-                       const std::vector<int>& alias) {
+                       const std::vector<int>& alias, bool reuse) {
   const size_t n = graph.values.size();
   MemoryPlan plan;
   plan.offset.assign(n, -1);
@@ -50,7 +50,8 @@ MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
   for (size_t v = 0; v < n; ++v) {
     if (plan.root[v] != static_cast<int>(v) || first[v] > last[v] || graph.values[v].is_constant())
       continue;
-    buffers.push_back({static_cast<int>(v), aligned(graph.values[v].bytes()), first[v], last[v]});
+    buffers.push_back({static_cast<int>(v), aligned(graph.values[v].bytes()),
+                       reuse ? first[v] : before, reuse ? last[v] : after});
     plan.unshared += buffers.back().bytes;
   }
   std::stable_sort(buffers.begin(), buffers.end(),

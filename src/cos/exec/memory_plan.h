@@ -27,7 +27,9 @@ struct MemoryPlan {
 // so memory whose lifetime has ended is reused. A buffer written by a step never shares
 // memory with what the same step reads. `alias[v]` is the value whose buffer v shares
 // (zero-cost views), or v itself.
+// With `reuse` false every buffer gets memory of its own, so that steps may run in any
+// order their data allows (the runtime runs one request's steps on several processors).
 MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
-                       const std::vector<int>& alias);
+                       const std::vector<int>& alias, bool reuse = true);
 
 }  // namespace cosched

@@ -26,11 +26,11 @@ const Shape& ModelBuilder::shape(const std::string& value) const {
   return it->second;
 }
 
-std::string ModelBuilder::input(const std::string& name, const Shape& shape) {
+std::string ModelBuilder::input(const std::string& name, const Shape& shape, bool int64) {
   auto* info = model_.mutable_graph()->add_input();
   info->set_name(name);
   auto* type = info->mutable_type()->mutable_tensor_type();
-  type->set_elem_type(onnx::TensorProto::FLOAT);
+  type->set_elem_type(int64 ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT);
   for (int64_t dim : shape) type->mutable_shape()->add_dim()->set_dim_value(dim);
   shapes_[name] = shape;
   return name;

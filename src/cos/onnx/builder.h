@@ -25,7 +25,7 @@ class ModelBuilder {
  public:
   explicit ModelBuilder(std::string name, uint64_t seed = 0, int opset = 13);
 
-  std::string input(const std::string& name, const Shape& shape);
+  std::string input(const std::string& name, const Shape& shape, bool int64 = false);  // else f32
   void output(const std::string& value);
   const Shape& shape(const std::string& value) const;
   const std::map<std::string, Shape>& shapes() const { return shapes_; }

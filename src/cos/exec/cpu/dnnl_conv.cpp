@@ -58,7 +58,7 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
   memory::desc weights_any(weight_dims, f32, tag::any);
   memory::desc bias_desc = has_bias ? plain_desc({w[0]}) : memory::desc();
 
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(eltwise_post_ops(graph, activations, has_sum));
 
   dnnl::convolution_forward::primitive_desc pd;
@@ -91,7 +91,8 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
     size_t index = node.inputs.size() + other;
     memory skip_user(io.skip, context.engine, nullptr);
     kernel->bind_input(index, skip_user);
-    kernel->add(dnnl::reorder(skip_user, dst), {{DNNL_ARG_FROM, skip_user}, {DNNL_ARG_TO, dst}});
+    kernel->add(dnnl::reorder(skip_user, dst, user_scratchpad()),
+                {{DNNL_ARG_FROM, skip_user}, {DNNL_ARG_TO, dst}});
   }
   // ONNX weights (OC, IC/G, k...) are oneDNN's plain goihw once the group dim is split off.
   memory weights_user =

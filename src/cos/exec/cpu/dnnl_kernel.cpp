@@ -7,7 +7,8 @@ using dnnl::memory;
 dnnl::memory DnnlKernel::reordered_input(const memory& user, const memory::desc& desc) {
   if (user.get_desc() == desc) return user;
   memory internal(desc, context_.engine);
-  add(dnnl::reorder(user, internal), {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, internal}});
+  add(dnnl::reorder(user, internal, user_scratchpad()),
+      {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, internal}});
   return internal;
 }
 
@@ -17,7 +18,22 @@ dnnl::memory DnnlKernel::output_in(const memory& user, const memory::desc& desc)
 
 void DnnlKernel::finish_output(const memory& internal, const memory& user) {
   if (internal.get() == user.get()) return;
-  add(dnnl::reorder(internal, user), {{DNNL_ARG_FROM, internal}, {DNNL_ARG_TO, user}});
+  add(dnnl::reorder(internal, user, user_scratchpad()),
+      {{DNNL_ARG_FROM, internal}, {DNNL_ARG_TO, user}});
+}
+
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void DnnlKernel::add(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {
+  const dnnl_memory_desc_t* scratch =
+      dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  if (scratch && dnnl_memory_desc_get_size(scratch) > 0)
+    args[DNNL_ARG_SCRATCHPAD] = memory(memory::desc(*scratch), context_.engine);
+  calls_.push_back({std::move(primitive), std::move(args)});
 }
 
 void DnnlKernel::run(const KernelArgs& args) {
@@ -45,8 +61,8 @@ memory constant_memory(const DnnlContext& context, const memory::desc& desc, con
 
 memory packed(const DnnlContext& context, const memory& source, const memory::desc& desc) {
   memory from = source, result(desc, context.engine);
-  dnnl::stream stream = context.stream;  // a handle: the same stream
-  dnnl::reorder(from, result).execute(stream, from, result);
+  dnnl::stream stream = context.stream;                       // a handle: the same stream
+  dnnl::reorder(from, result).execute(stream, from, result);  // compile time: one thread
   stream.wait();
   return result;
 }

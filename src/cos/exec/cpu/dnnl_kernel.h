@@ -28,9 +28,8 @@ class DnnlKernel : public Kernel {
   void bind_output(size_t index, const dnnl::memory& memory) {
     outputs_.push_back({index, memory});
   }
-  void add(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args) {
-    calls_.push_back({std::move(primitive), std::move(args)});
-  }
+  // A primitive made with user_scratchpad(): the kernel gives it scratch memory of its own.
+  void add(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
   // Memory in `desc` fed from `user` (a bound memory): `user` itself when the layouts are
   // equal, else a kernel-owned memory filled by a reorder added now.
   dnnl::memory reordered_input(const dnnl::memory& user, const dnnl::memory::desc& desc);
@@ -66,6 +65,11 @@ class DnnlKernel : public Kernel {
   std::vector<Binding> inputs_, outputs_;
   std::vector<Call> calls_;
 };
+
+// Attributes that make a primitive take its scratch memory from the kernel rather than from
+// oneDNN's process-wide scratchpad, which two threads running primitives at once would share
+// (the runtime runs one worker per processor).
+dnnl::primitive_attr user_scratchpad();
 
 // A plain (row-major) f32 descriptor; rank 0 becomes {1}.
 dnnl::memory::desc plain_desc(const Shape& shape,

@@ -88,7 +88,7 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
     bias_desc = plain_desc(Shape(padded_to(rows_cols, rank)));
     for (double v : to_doubles(*bias)) bias_data.push_back(static_cast<float>(v * beta));
   }
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(eltwise_post_ops(graph, group.subspan(first_activation)));
   if (alpha != 1.0f) {
     if (bias) return nullptr;  // output scales would scale the bias too

@@ -65,7 +65,7 @@ std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph,
   try {
     dnnl::pooling_v2_forward::desc desc(prop_kind::forward_inference, alg, src_desc, dst_desc,
                                         w.stride, w.kernel, dilation, w.pad_begin, w.pad_end);
-    dnnl::pooling_v2_forward::primitive_desc pd(desc, context.engine);
+    dnnl::pooling_v2_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
     if (pd.dst_desc().get_size() != plain_y.get_size()) return nullptr;
     auto kernel = std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd));
     memory src_user(io.input, context.engine, nullptr), dst(pd.dst_desc(), context.engine, nullptr);
@@ -95,7 +95,7 @@ std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& gra
     for (size_t i = 0; i < steps->size(); ++i) {
       const Eltwise& e = (*steps)[i];
       dnnl::eltwise_forward::desc desc(prop_kind::forward_inference, e.alg, data, e.alpha, e.beta);
-      dnnl::eltwise_forward::primitive_desc pd(desc, context.engine);
+      dnnl::eltwise_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
       kernel->add(dnnl::eltwise_forward(pd),
                   {{DNNL_ARG_SRC, i == 0 ? src : dst}, {DNNL_ARG_DST, dst}});
       implementation += (i ? " + " : "dnnl:") + impl_name(pd);
@@ -113,7 +113,7 @@ std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
   try {
     dnnl::eltwise_forward::desc desc(prop_kind::forward_inference, algorithm::eltwise_gelu_erf,
                                      data);
-    dnnl::eltwise_forward::primitive_desc pd(desc, context.engine);
+    dnnl::eltwise_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
     // args.inputs[0] is the Div's x, the pattern's input.
     return single(context, pd, dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, data}}, {0}, data);
   } catch (const dnnl::error&) {
@@ -142,7 +142,7 @@ std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& grap
   s1.insert(s1.begin(), y.size() - s1.size(), 1);
   try {
     dnnl::binary::desc desc(alg->second, plain_desc(s0), plain_desc(s1), plain_desc(y));
-    dnnl::binary::primitive_desc pd(desc, context.engine);
+    dnnl::binary::primitive_desc pd(desc, user_scratchpad(), context.engine);
     return single(context, pd, dnnl::binary(pd),
                   {{DNNL_ARG_SRC_0, plain_desc(s0)}, {DNNL_ARG_SRC_1, plain_desc(s1)}},
                   {first, second}, plain_desc(y));
@@ -163,7 +163,8 @@ std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& grap
       io.free_output ? memory::desc(to_dims(y), memory::data_type::f32, memory::format_tag::any)
                      : plain_y;
   try {
-    dnnl::concat::primitive_desc pd(dst_desc, static_cast<int>(axis), descs, context.engine);
+    dnnl::concat::primitive_desc pd(dst_desc, static_cast<int>(axis), descs, context.engine,
+                                    user_scratchpad());
     if (pd.dst_desc().get_size() != plain_y.get_size()) return nullptr;
     auto kernel = std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd));
     std::unordered_map<int, memory> args;
@@ -196,7 +197,7 @@ std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& gra
   memory::desc data = plain_desc(shape);
   try {
     dnnl::softmax_forward::desc desc(prop_kind::forward_inference, data, static_cast<int>(axis));
-    dnnl::softmax_forward::primitive_desc pd(desc, context.engine);
+    dnnl::softmax_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
     return single(context, pd, dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, data}}, {0}, data);
   } catch (const dnnl::error&) {
     return nullptr;
@@ -214,7 +215,7 @@ std::unique_ptr<DnnlKernel> reduce_mean(const DnnlContext& context, const Graph&
   try {
     dnnl::reduction::desc desc(algorithm::reduction_mean, plain_desc(x), plain_desc(kept), 0.0f,
                                0.0f);
-    dnnl::reduction::primitive_desc pd(desc, context.engine);
+    dnnl::reduction::primitive_desc pd(desc, user_scratchpad(), context.engine);
     return single(context, pd, dnnl::reduction(pd), {{DNNL_ARG_SRC, plain_desc(x)}}, {0},
                   plain_desc(kept));
   } catch (const dnnl::error&) {
@@ -236,7 +237,8 @@ std::unique_ptr<DnnlKernel> transpose(const DnnlContext& context, const Graph& g
   for (size_t i = 0; i < y.size(); ++i) read[i] = in_strides[perm[i]];
   memory::desc src(to_dims(y), memory::data_type::f32, read);
   try {
-    dnnl::reorder::primitive_desc pd(context.engine, src, context.engine, plain_desc(y));
+    dnnl::reorder::primitive_desc pd(context.engine, src, context.engine, plain_desc(y),
+                                     user_scratchpad());
     return single(context, pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, src}}, {0}, plain_desc(y));
   } catch (const dnnl::error&) {
     return nullptr;
@@ -254,7 +256,8 @@ std::unique_ptr<DnnlKernel> slice(const DnnlContext& context, const Graph& graph
   // A copy of the sub-block of x that starts at window.start.
   memory::desc part = plain_desc(x).submemory_desc(to_dims(y), to_dims(window.start));
   try {
-    dnnl::reorder::primitive_desc pd(context.engine, part, context.engine, plain_desc(y));
+    dnnl::reorder::primitive_desc pd(context.engine, part, context.engine, plain_desc(y),
+                                     user_scratchpad());
     return single(context, pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, part}}, {0}, plain_desc(y));
   } catch (const dnnl::error&) {
     return nullptr;
@@ -277,7 +280,7 @@ std::unique_ptr<DnnlKernel> layer_norm(const DnnlContext& context, const Graph& 
     dnnl::layer_normalization_forward::desc desc(
         prop_kind::forward_inference, data, static_cast<float>(node.attr_float("epsilon", 1e-5)),
         flags);
-    dnnl::layer_normalization_forward::primitive_desc pd(desc, context.engine);
+    dnnl::layer_normalization_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
     std::vector<std::pair<int, memory::desc>> inputs = {{DNNL_ARG_SRC, data},
                                                         {DNNL_ARG_SCALE, param}};
     std::vector<int> indices = {0, 1};
@@ -302,7 +305,7 @@ std::unique_ptr<DnnlKernel> batch_norm(const DnnlContext& context, const Graph& 
     dnnl::batch_normalization_forward::desc desc(
         prop_kind::forward_inference, data, static_cast<float>(node.attr_float("epsilon", 1e-5)),
         flags);
-    dnnl::batch_normalization_forward::primitive_desc pd(desc, context.engine);
+    dnnl::batch_normalization_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
     return single(context, pd, dnnl::batch_normalization_forward(pd),
                   {{DNNL_ARG_SRC, data},
                    {DNNL_ARG_SCALE, param},

@@ -1,0 +1,96 @@
+// The measured half of `cos demo`: this machine's cores as two processors, the built-in
+// models profiled there, every strategy's plan simulated and then run for real.
+#include "cos/cli/demo_run.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "cos/cli/problem_args.h"
+#include "cos/cli/table.h"
+#include "cos/exec/cpu/core_set.h"
+#include "cos/profile/detect.h"
+#include "cos/profile/profiler.h"
+#include "cos/runtime/runtime.h"
+#include "cos/sched/strategy.h"
+#include "cos/sim/trace.h"
+
+namespace cosched::cli {
+
+void run_on_this_machine(const std::string& dir, const std::vector<std::string>& models,
+                         double seconds, std::ostream& out, std::ostream& err) {
+  DetectOptions detect;
+  const int cores = CoreSet::all().threads();
+  if (cores >= 2) detect.split = {cores / 2, cores - cores / 2};
+  Platform platform = detect_platform(detect);
+  const std::string platform_path = dir + "/platform.json";
+  std::ofstream(platform_path) << to_json(platform).dump(2) << '\n';
+
+  ProfileOptions profiling;
+  profiling.concurrency = false;
+  profiling.progress = &err;
+  const Profile profile = profile_models(platform, load_models_to_profile(models, {}), profiling);
+  const std::string profile_path = dir + "/profile.json";
+  save_profile(profile, profile_path);
+
+  ProblemArgs args;
+  args.platform = platform_path;
+  args.profile = profile_path;
+  args.models = models;
+  const Problem problem = build_problem(args);
+  std::vector<std::string> ids;
+  for (const auto& p : problem.platform.processors) ids.push_back(p.id);
+  out << fmt::format(
+      "\nThis machine as {} (profiled in {:.1f} s): every strategy's plan simulated, then run "
+      "for {:.0f} s each (closed loop, 2 clients per tenant)\n",
+      fmt::join(ids, " + "), profile.seconds, seconds);
+
+  StrategyOptions options;
+  options.time_limit_s = 5;
+  options.search_budget_s = 1;
+  Table table({"strategy", "predicted req/s", "measured req/s", "diff", "worst tenant diff"});
+  for (const char* name : {"single", "model", "layer", "heft", "cos"}) {
+    const std::string strategy = name;
+    const Plan plan = run_strategy(strategy, problem, options);
+    SimOptions sim;
+    sim.mode = "closed";
+    sim.clients = 2;
+    sim.record_spans = strategy == "cos";
+    const SimResult predicted = simulate(problem, plan, sim);
+    RunOptions run;
+    run.duration_s = seconds;
+    run.warmup_s = std::min(0.5, seconds / 4);
+    run.clients = 2;
+    run.record_spans = strategy == "cos";
+    err << fmt::format("running the {} plan...\n", strategy);
+    const RunResult measured = run_plan(problem, plan, run);
+    double worst = 0;
+    for (size_t t = 0; t < measured.tenants.size(); ++t) {
+      const double diff =
+          measured.tenants[t].throughput_per_s / predicted.tenants[t].throughput_per_s - 1;
+      if (std::abs(diff) > std::abs(worst)) worst = diff;
+    }
+    table.add({strategy, fmt::format("{:.1f}", predicted.weighted_throughput_per_s),
+               fmt::format("{:.1f}", measured.weighted_throughput_per_s),
+               fmt::format("{:+.1f}%", 100 * (measured.weighted_throughput_per_s /
+                                                  predicted.weighted_throughput_per_s -
+                                              1)),
+               fmt::format("{:+.1f}%", 100 * worst)});
+    if (strategy == "cos") {
+      save_plan(problem, plan, dir + "/cos-plan.json");
+      write_gantt(problem, predicted, dir + "/cos-predicted.svg");
+      write_trace(problem, predicted, dir + "/cos-predicted-trace.json");
+      SimResult traced;
+      traced.spans = measured.spans;
+      write_trace(problem, traced, dir + "/cos-measured-trace.json");
+    }
+  }
+  table.print(out);
+  out << fmt::format(
+      "\nWritten to {0}/: platform.json, profile.json, cos-plan.json, cos-predicted.svg (one "
+      "period), cos-predicted-trace.json and cos-measured-trace.json (open both in "
+      "ui.perfetto.dev).\n",
+      dir);
+}
+
+}  // namespace cosched::cli

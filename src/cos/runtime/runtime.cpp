@@ -1,0 +1,432 @@
+#include "cos/runtime/runtime.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+
+#include "cos/common/error.h"
+#include "cos/exec/backends.h"
+#include "cos/exec/latency.h"
+#include "cos/exec/reference/reference_backend.h"
+#include "cos/runtime/tenant_program.h"
+
+namespace cosched {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One request's memory: an arena laid out like the executor's, and each step's args in it.
+struct Context {
+  std::byte* arena = nullptr;
+  std::vector<KernelArgs> args;
+};
+
+struct Request {
+  int tenant = 0;
+  int client = -1;    // closed loop: the client that sent it
+  int64_t order = 0;  // arrival number over all tenants: older requests go first
+  int input_set = 0;
+  Clock::time_point arrival;
+  Context* context = nullptr;
+  std::unique_ptr<std::atomic<int>[]> pending;  // per unit: predecessors not done yet
+  std::atomic<int> remaining{0};                // units not done yet
+  std::atomic<bool> failed{false};
+};
+
+struct Task {
+  Request* request;
+  int unit;
+  double rank;
+};
+
+struct Later {
+  bool operator()(const Task& a, const Task& b) const {
+    if (a.request->order != b.request->order) return a.request->order > b.request->order;
+    return a.rank > b.rank;
+  }
+};
+
+// A processor's ready units; pop() waits, and returns false once closed and empty.
+class ReadyQueue {
+ public:
+  void push(const Task& task) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push(task);
+    }
+    ready_.notify_one();
+  }
+  bool pop(Task& task) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+    if (queue_.empty()) return false;
+    task = queue_.top();
+    queue_.pop();
+    return true;
+  }
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    ready_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::priority_queue<Task, std::vector<Task>, Later> queue_;
+  bool closed_ = false;
+};
+
+struct Finished {
+  double at_s;  // since the start
+  double latency_ms;
+  bool failed;
+};
+
+// A tenant's program, inputs, request contexts and results.
+struct TenantState {
+  std::unique_ptr<TenantProgram> program;
+  std::vector<std::vector<std::vector<std::byte>>> inputs;  // [set][graph input] bytes
+  std::mutex mutex;                                         // guards what follows
+  std::vector<std::unique_ptr<Context>> contexts;
+  std::vector<Context*> free;
+  std::deque<std::unique_ptr<Request>> waiting;  // arrived while every context was busy
+  std::vector<Finished> finished;
+  int64_t generated = 0;
+  std::string first_error;
+};
+
+// Seeded input sets for a graph: floats in [-1, 1), integers in [-8, 8).
+std::vector<std::vector<std::vector<std::byte>>> make_inputs(const Graph& graph, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<std::vector<std::byte>>> sets(4);
+  for (auto& set : sets)
+    for (int v : graph.inputs) {
+      const Value& value = graph.values[v];
+      std::vector<double> numbers(static_cast<size_t>(element_count(value.shape)));
+      const bool floating = is_floating(value.dtype);
+      std::uniform_real_distribution<double> real(-1, 1);
+      std::uniform_int_distribution<int> integer(-8, 7);
+      for (auto& x : numbers) x = floating ? real(rng) : integer(rng);
+      set.push_back(from_doubles(value.dtype, value.shape, numbers).bytes);
+    }
+  return sets;
+}
+
+class Runtime {
+ public:
+  Runtime(const Problem& problem, const Plan& plan, const RunOptions& options)
+      : problem_(problem), plan_(plan), options_(options) {
+    for (const auto& p : problem.platform.processors) {
+      backends_.push_back(make_backend(p.id));
+      if (!backends_.back()->on_host())
+        fail("processor {}: the runtime runs cpu processors only so far", p.id);
+      raw_backends_.push_back(backends_.back().get());
+    }
+    queues_ = std::vector<ReadyQueue>(backends_.size());
+    busy_.resize(backends_.size());
+    tenants_ = std::vector<TenantState>(problem.tenants.size());
+    for (size_t t = 0; t < problem.tenants.size(); ++t) {
+      tenants_[t].program = std::make_unique<TenantProgram>(problem, plan, static_cast<int>(t),
+                                                            raw_backends_, reference_);
+      tenants_[t].inputs = make_inputs(tenants_[t].program->executor().graph(), options.seed + t);
+    }
+  }
+
+  ~Runtime() {
+    for (auto& t : tenants_)
+      for (auto& c : t.contexts) std::free(c->arena);
+  }
+
+  RunResult run() {
+    start_ = Clock::now();
+    std::vector<std::thread> workers;
+    for (size_t p = 0; p < backends_.size(); ++p) workers.emplace_back([this, p] { work(p); });
+    warm_up();
+    std::vector<std::thread> generators;
+    for (size_t t = 0; t < tenants_.size(); ++t) {
+      if (options_.rate_per_s > 0)
+        generators.emplace_back([this, t] { generate(static_cast<int>(t)); });
+      else
+        for (int c = 0; c < options_.clients; ++c) arrive(static_cast<int>(t), c);
+    }
+    while (seconds() < options_.duration_s && !(options_.interrupt && options_.interrupt->load())) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (options_.on_progress) options_.on_progress(seconds(), completed_counts());
+    }
+    stop_s_ = seconds();
+    stopping_ = true;
+    for (auto& g : generators) g.join();
+    wait_drained();
+    for (auto& q : queues_) q.close();
+    for (auto& w : workers) w.join();
+    return result();
+  }
+
+ private:
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+  std::vector<int64_t> completed_counts() {
+    std::vector<int64_t> counts;
+    for (auto& t : tenants_) {
+      std::lock_guard lock(t.mutex);
+      counts.push_back(static_cast<int64_t>(t.finished.size()));
+    }
+    return counts;
+  }
+
+  // One request per tenant through every unit first (first runs of kernels are slow);
+  // then the figures start from zero.
+  void warm_up() {
+    for (size_t t = 0; t < tenants_.size(); ++t) arrive(static_cast<int>(t), -1);
+    wait_drained();
+    for (auto& t : tenants_) {
+      t.finished.clear();
+      t.generated = 0;
+      t.first_error.clear();
+    }
+    for (auto& b : busy_) b.clear();
+    spans_.clear();
+    start_ = Clock::now();
+  }
+
+  void wait_drained() {
+    std::unique_lock lock(inflight_mutex_);
+    drained_.wait(lock, [&] { return inflight_ == 0; });
+  }
+
+  // Open loop: Poisson arrivals until the run stops.
+  void generate(int tenant) {
+    std::mt19937_64 rng(options_.seed * 7919 + tenant);
+    std::exponential_distribution<double> gap(options_.rate_per_s);
+    auto next = Clock::now();
+    while (!stopping_) {
+      next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap(rng)));
+      std::this_thread::sleep_until(next);
+      if (!stopping_) arrive(tenant, -1);
+    }
+  }
+
+  void arrive(int tenant, int client) {
+    auto request = std::make_unique<Request>();
+    request->tenant = tenant;
+    request->client = client;
+    request->order = order_++;
+    request->arrival = Clock::now();
+    {
+      std::lock_guard lock(inflight_mutex_);
+      ++inflight_;
+    }
+    TenantState& t = tenants_[tenant];
+    Context* context = nullptr;
+    {
+      std::lock_guard lock(t.mutex);
+      request->input_set = static_cast<int>(t.generated++ % t.inputs.size());
+      if (t.free.empty() &&
+          static_cast<int>(t.contexts.size()) < std::max(options_.max_contexts, options_.clients))
+        t.free.push_back(new_context(t));
+      if (t.free.empty()) {
+        t.waiting.push_back(std::move(request));
+        return;
+      }
+      context = t.free.back();
+      t.free.pop_back();
+    }
+    launch(request.release(), context);
+  }
+
+  Context* new_context(TenantState& t) {
+    auto context = std::make_unique<Context>();
+    const int64_t a = MemoryPlan::alignment;
+    const int64_t bytes = std::max<int64_t>((t.program->arena_bytes() + a - 1) / a * a, a);
+    context->arena = static_cast<std::byte*>(std::aligned_alloc(a, bytes));
+    context->args = t.program->executor().args_in(context->arena);
+    t.contexts.push_back(std::move(context));
+    return t.contexts.back().get();
+  }
+
+  // Writes the inputs, then releases the units that follow the input unit.
+  void launch(Request* request, Context* context) {
+    request->context = context;
+    TenantState& t = tenants_[request->tenant];
+    const GraphExecutor& executor = t.program->executor();
+    const Graph& graph = executor.graph();
+    for (size_t i = 0; i < graph.inputs.size(); ++i)
+      if (std::byte* at = executor.value_in(context->arena, graph.inputs[i]))
+        std::memcpy(at, t.inputs[request->input_set][i].data(),
+                    t.inputs[request->input_set][i].size());
+    const SchedGraph& sched = problem_.tenants[request->tenant].graph;
+    const int units = static_cast<int>(sched.units.size());
+    request->pending = std::make_unique<std::atomic<int>[]>(units);
+    for (int u = 0; u < units; ++u) request->pending[u] = static_cast<int>(sched.preds[u].size());
+    request->remaining = units + 1;  // held until every first unit is dispatched
+    for (int u = 0; u < units; ++u)
+      if (sched.preds[u].empty()) dispatch(*request, u);
+    if (--request->remaining == 0) finish(request);
+  }
+
+  // A unit whose predecessors are done: to its processor's queue, or done at once when
+  // it has no kernels (the input and output units, units of views only).
+  void dispatch(Request& request, int unit) {
+    if (request.failed || t_program(request).unit_steps(unit).empty()) return done(request, unit);
+    const int processor = plan_.placement[request.tenant][unit];
+    queues_[processor].push({&request, unit, plan_.rank[request.tenant][unit]});
+  }
+
+  TenantProgram& t_program(const Request& request) { return *tenants_[request.tenant].program; }
+
+  void done(Request& request, int unit) {
+    for (int succ : problem_.tenants[request.tenant].graph.succs[unit])
+      if (--request.pending[succ] == 0) dispatch(request, succ);
+    if (--request.remaining == 0) finish(&request);
+  }
+
+  void work(size_t processor) {
+    backends_[processor]->bind_thread();
+    std::vector<std::pair<double, double>>& busy = busy_[processor];
+    Task task;
+    while (queues_[processor].pop(task)) {
+      Request& request = *task.request;
+      TenantProgram& program = t_program(request);
+      const double begin = seconds();
+      if (!request.failed) {
+        try {
+          for (size_t s : program.unit_steps(task.unit))
+            program.executor().run_step(s, request.context->args[s]);
+        } catch (const std::exception& e) {
+          fail_request(request, e.what());
+        }
+      }
+      const double end = seconds();
+      busy.emplace_back(begin, end);
+      if (options_.record_spans) {
+        std::lock_guard lock(spans_mutex_);
+        spans_.push_back({static_cast<int>(processor), request.tenant, task.unit, false,
+                          request.order, begin * 1e3, end * 1e3});
+      }
+      done(request, task.unit);
+    }
+  }
+
+  void fail_request(Request& request, const std::string& error) {
+    request.failed = true;
+    TenantState& t = tenants_[request.tenant];
+    std::lock_guard lock(t.mutex);
+    if (t.first_error.empty()) t.first_error = error;
+  }
+
+  // Records the request, hands its context to a waiting request or back to the pool, and
+  // (closed loop) sends the client's next request.
+  void finish(Request* request) {
+    const double latency_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - request->arrival).count();
+    TenantState& t = tenants_[request->tenant];
+    std::unique_ptr<Request> next;
+    {
+      std::lock_guard lock(t.mutex);
+      t.finished.push_back({seconds(), latency_ms, request->failed.load()});
+      if (!t.waiting.empty()) {
+        next = std::move(t.waiting.front());
+        t.waiting.pop_front();
+      } else {
+        t.free.push_back(request->context);
+      }
+    }
+    const int tenant = request->tenant, client = request->client;
+    Context* context = request->context;
+    delete request;
+    if (next) launch(next.release(), context);
+    if (client >= 0 && !stopping_) arrive(tenant, client);
+    std::lock_guard lock(inflight_mutex_);
+    if (--inflight_ == 0) drained_.notify_all();
+  }
+
+  RunResult result() {
+    RunResult r;
+    const double from = std::min(options_.warmup_s, stop_s_ / 2), to = stop_s_;
+    r.window_s = to - from;
+    for (size_t i = 0; i < tenants_.size(); ++i) {
+      TenantState& t = tenants_[i];
+      RunTenant out;
+      out.name = problem_.tenants[i].name;
+      out.generated = t.generated;
+      out.first_error = t.first_error;
+      std::vector<double> latencies;
+      int64_t within_slo = 0;
+      for (const Finished& f : t.finished) {
+        (f.failed ? out.failed_total : out.completed_total)++;
+        if (f.at_s < from || f.at_s > to) continue;
+        if (f.failed) {
+          ++out.failed;
+          continue;
+        }
+        ++out.completed;
+        latencies.push_back(f.latency_ms);
+        const auto& slo = problem_.tenants[i].slo_ms;
+        within_slo += !slo || f.latency_ms <= *slo;
+      }
+      const Latency summary = summarize_latency(latencies);
+      std::sort(latencies.begin(), latencies.end());
+      auto percentile = [&](double q) {
+        return latencies.empty() ? 0.0
+                                 : latencies[std::min(latencies.size() - 1,
+                                                      static_cast<size_t>(q * latencies.size()))];
+      };
+      out.p50_ms = summary.median;
+      out.p95_ms = percentile(0.95);
+      out.p99_ms = percentile(0.99);
+      out.throughput_per_s = out.completed / std::max(r.window_s, 1e-9);
+      out.slo_attainment = out.completed ? double(within_slo) / out.completed : 1.0;
+      r.weighted_throughput_per_s += out.throughput_per_s;
+      r.tenants.push_back(out);
+    }
+    for (const auto& intervals : busy_) {
+      double busy = 0;
+      for (auto [b, e] : intervals) busy += std::max(0.0, std::min(e, to) - std::max(b, from));
+      r.utilisation.push_back(busy / std::max(r.window_s, 1e-9));
+    }
+    r.spans = std::move(spans_);
+    return r;
+  }
+
+  const Problem& problem_;
+  const Plan& plan_;
+  const RunOptions& options_;
+  std::vector<std::unique_ptr<Backend>> backends_;
+  std::vector<Backend*> raw_backends_;
+  ReferenceBackend reference_;
+  std::vector<ReadyQueue> queues_;
+  std::vector<TenantState> tenants_;
+  std::vector<std::vector<std::pair<double, double>>> busy_;  // per processor: (start, end) s
+  std::mutex spans_mutex_;
+  std::vector<Span> spans_;
+  std::mutex inflight_mutex_;
+  std::condition_variable drained_;
+  int64_t inflight_ = 0;
+  std::atomic<int64_t> order_{0};
+  std::atomic<bool> stopping_{false};
+  Clock::time_point start_;
+  double stop_s_ = 0;
+};
+
+}  // namespace
+
+RunResult run_plan(const Problem& problem, const Plan& plan, const RunOptions& options) {
+  check_plan(problem, plan);
+  if (options.duration_s <= 0) fail("run: duration must be positive");
+  if (options.rate_per_s <= 0 && options.clients < 1) fail("run: at least one client per tenant");
+  Runtime runtime(problem, plan, options);
+  return runtime.run();
+}
+
+}  // namespace cosched

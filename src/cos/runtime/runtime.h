@@ -1,0 +1,52 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cos/sched/plan.h"
+#include "cos/sim/simulator.h"
+
+namespace cosched {
+
+struct RunOptions {
+  double duration_s = 10;
+  double warmup_s = 0.5;  // requests finishing earlier are not counted
+  int clients = 1;        // closed loop: clients per tenant, each waiting for its last reply
+  double rate_per_s = 0;  // open loop (when > 0): Poisson arrivals per tenant
+  int max_contexts = 64;  // request contexts (arenas) per tenant; later arrivals wait
+  uint64_t seed = 1;
+  bool record_spans = false;
+  // Called about five times a second with the requests completed so far per tenant.
+  std::function<void(double elapsed_s, const std::vector<int64_t>& completed)> on_progress;
+  const std::atomic<bool>* interrupt = nullptr;  // set (Ctrl-C): stop generating early
+};
+
+struct RunTenant {
+  std::string name;
+  int64_t completed = 0, failed = 0;  // in the measured window
+  int64_t generated = 0;              // over the whole run: completed + failed, every one
+  int64_t completed_total = 0, failed_total = 0;
+  double throughput_per_s = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0;
+  double slo_attainment = 1;
+  std::string first_error;
+};
+
+struct RunResult {
+  double window_s = 0;  // the measured window (after warm-up)
+  double weighted_throughput_per_s = 0;
+  std::vector<RunTenant> tenants;
+  std::vector<double> utilisation;  // per processor, in the window
+  std::vector<Span> spans;          // with record_spans: every unit run (ms from the start)
+};
+
+// Runs a plan for real: one worker thread per processor (pinned to its cores) takes ready
+// units from its queue, oldest request first, then the plan's rank; each request of a
+// tenant flows through its units in a request context of its own; CPU groups share memory,
+// so a cross-processor edge is only a hand-over. A request whose kernel fails fails alone.
+// Every request generated ends completed or failed before this returns.
+RunResult run_plan(const Problem& problem, const Plan& plan, const RunOptions& options);
+
+}  // namespace cosched

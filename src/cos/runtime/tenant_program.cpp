@@ -1,0 +1,63 @@
+#include "cos/runtime/tenant_program.h"
+
+#include <algorithm>
+
+#include "cos/common/error.h"
+#include "cos/onnx/import.h"
+
+namespace cosched {
+
+TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenant,
+                             const std::vector<Backend*>& backends, Backend& fallback) {
+  const Tenant& t = problem.tenants[tenant];
+  if (t.model.empty()) fail("tenant '{}': no model file (a synthetic tenant cannot run)", t.name);
+  Graph graph = import_model(t.model);
+  const SchedGraph& sched = t.graph;
+  MixedPlacement placement;
+  placement.backend.assign(graph.nodes.size(), nullptr);
+  placement.group.assign(graph.nodes.size(), -1);
+  for (size_t u = 0; u < sched.units.size(); ++u)
+    for (int n : sched.units[u].nodes) {
+      if (n < 0 || n >= static_cast<int>(graph.nodes.size()))
+        fail("tenant '{}': unit '{}' names node {}, the model has {} (another import?)", t.name,
+             sched.units[u].name, n, graph.nodes.size());
+      placement.backend[n] = backends.at(plan.placement[tenant][u]);
+      placement.group[n] = static_cast<int>(u);
+    }
+  for (size_t n = 0; n < graph.nodes.size(); ++n)
+    if (!placement.backend[n] && !graph.nodes[n].is_view)
+      fail("tenant '{}': node '{}' belongs to no unit of the plan", t.name, graph.nodes[n].name);
+  for (auto& b : placement.backend)
+    if (!b) b = backends.at(0);  // views: compiled by no backend
+  executor_ = std::make_unique<GraphExecutor>(std::move(graph), placement, &fallback, false);
+  unit_steps_.resize(sched.units.size());
+  const auto& steps = executor_->steps();
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const int unit = placement.group[steps[s].nodes.front()];
+    unit_steps_[unit].push_back(s);
+    step_unit_.push_back(unit);
+  }
+  check_dependencies(sched);
+}
+
+void TenantProgram::check_dependencies(const SchedGraph& sched) const {
+  const Graph& graph = executor_->graph();
+  const auto& steps = executor_->steps();
+  const auto& root = executor_->memory().root;
+  std::vector<int> writer(graph.values.size(), -1);  // unit writing each value root
+  for (size_t s = 0; s < steps.size(); ++s)
+    for (int v : steps[s].access.writes)
+      if (v >= 0) writer[root[v]] = step_unit_[s];
+  for (size_t s = 0; s < steps.size(); ++s)
+    for (int v : steps[s].access.reads) {
+      if (v < 0) continue;
+      const int from = writer[root[v]], to = step_unit_[s];
+      if (from < 0 || from == to) continue;
+      const auto& preds = sched.preds[to];
+      if (std::find(preds.begin(), preds.end(), from) == preds.end())
+        fail("unit '{}' reads '{}' of unit '{}', which the plan does not order before it",
+             sched.units[to].name, graph.values[v].name, sched.units[from].name);
+    }
+}
+
+}  // namespace cosched

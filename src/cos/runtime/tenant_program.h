@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "cos/exec/graph_executor.h"
+#include "cos/sched/plan.h"
+
+namespace cosched {
+
+// One tenant of a plan, compiled for the runtime: the nodes of each unit on the backend of
+// the processor the plan gives the unit (fused only within the unit), with no memory
+// reuse across steps so that units of one request may run on several processors at once.
+// Owns the executor; the backends must outlive it.
+class TenantProgram {
+ public:
+  // `backends[p]` runs processor p of the problem's platform (host backends only).
+  TenantProgram(const Problem& problem, const Plan& plan, int tenant,
+                const std::vector<Backend*>& backends, Backend& fallback);
+
+  int units() const { return static_cast<int>(unit_steps_.size()); }
+  const std::vector<size_t>& unit_steps(int unit) const { return unit_steps_[unit]; }
+  GraphExecutor& executor() { return *executor_; }
+  const GraphExecutor& executor() const { return *executor_; }
+  int64_t arena_bytes() const { return executor_->memory().peak; }
+
+ private:
+  // Every value a step reads from another unit's step must come from a unit the sched
+  // graph says precedes it: else the runtime could run it too early.
+  void check_dependencies(const SchedGraph& graph) const;
+
+  std::unique_ptr<GraphExecutor> executor_;
+  std::vector<std::vector<size_t>> unit_steps_;  // per unit, its steps in order
+  std::vector<int> step_unit_;
+};
+
+}  // namespace cosched

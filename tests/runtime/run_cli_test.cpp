@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cos/models/builtin.h"
+#include "support/test_support.h"
+
+namespace cosched {
+namespace {
+
+TEST(RunCli, RunsAPlanAndPrintsJsonWithPredictions) {
+  test::TempDir dir;
+  const auto& model = builtin_models().at(1);
+  const std::string path = dir.file(model.name + ".onnx");
+  model.build().save(path);
+  const std::string platform = std::string(COS_SOURCE_DIR) + "/examples/platforms/cpu2.json";
+  test::CliResult plan = test::run_cli({"plan", "--platform", platform, "--model", path,
+                                        "--strategy", "heft", "-o", dir.file("plan.json")});
+  ASSERT_EQ(plan.code, 0) << plan.err;
+  test::CliResult run = test::run_cli(
+      {"run", dir.file("plan.json"), "--duration", "400ms", "--warmup", "100ms", "--json"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_GT(json["weighted_throughput"].get<double>(), 0);
+  EXPECT_GT(json["predicted_weighted_throughput"].get<double>(), 0);
+  const auto& tenant = json["tenants"][0];
+  for (const char* key :
+       {"name", "throughput", "predicted_throughput", "p50_ms", "p99_ms", "completed", "failed"})
+    EXPECT_TRUE(tenant.contains(key)) << key;
+  EXPECT_EQ(tenant["completed_total"].get<int64_t>() + tenant["failed_total"].get<int64_t>(),
+            tenant["generated"].get<int64_t>());
+}
+
+TEST(RunCli, BadInputIsOneLineAndExitCode2) {
+  test::TempDir dir;
+  test::CliResult missing = test::run_cli({"run", dir.file("nope.json")});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("nope.json"), std::string::npos) << missing.err;
+  test::CliResult help = test::run_cli({"run", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("--duration"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cosched
