@@ -93,6 +93,8 @@ TEST(Profiler, CheckComparesWholeRunsWithTheSumOfOps) {
   EXPECT_EQ(rows[0].processor, "cpu:0");
   EXPECT_GT(rows[0].measured_ms, 0);
   EXPECT_TRUE(std::isfinite(rows[0].error_pct));
+  EXPECT_EQ(rows[0].steps, static_cast<int>(fixture().profile.models[0].steps.at("cpu:0").size()));
+  EXPECT_LE(rows[0].changed_kernels, rows[0].steps);
 }
 
 TEST(Profiler, NodeCostsFeedTheSchedGraph) {

@@ -58,20 +58,25 @@ void run_check(const ProfileArgs& args, Context& context, std::ostream* progress
                       {"processor", r.processor},
                       {"measured_ms", r.measured_ms},
                       {"profiled_ms", r.profiled_ms},
-                      {"error_pct", r.error_pct}});
+                      {"error_pct", r.error_pct},
+                      {"changed_kernels", r.changed_kernels},
+                      {"steps", r.steps}});
     context.out << nlohmann::json{{"check", list}}.dump(2) << '\n';
     return;
   }
-  Table table({"model", "processor", "measured ms", "profiled ms", "error %"});
+  Table table({"model", "processor", "measured ms", "profiled ms", "error %", "kernels changed"});
   double worst = 0;
   for (const auto& r : rows) {
     table.add({r.model, r.processor, ms_text(r.measured_ms), ms_text(r.profiled_ms),
-               fmt::format("{:+.1f}", r.error_pct)});
+               fmt::format("{:+.1f}", r.error_pct),
+               fmt::format("{}/{}", r.changed_kernels, r.steps)});
     worst = std::max(worst, std::abs(r.error_pct));
   }
   table.print(context.out);
   context.out << fmt::format("largest error {:.1f}% ({} models x processors)\n", worst,
                              rows.size());
+  context.out << "kernels changed: steps whose kernel differs from the profiled one (the cpu "
+                 "backend times its variants once per compile)\n";
 }
 
 void run_profile(const ProfileArgs& args, Context& context, std::ostream* progress, bool terminal) {

@@ -9,6 +9,26 @@
 
 namespace cosched {
 
+namespace {
+
+// How many of the profiled steps now run another kernel (or are grouped otherwise).
+int changed_kernels(const GraphExecutor& executor, const std::vector<ProfiledStep>& profiled) {
+  std::vector<const ExecStep*> steps;
+  for (const ExecStep& step : executor.steps())
+    if (!step.nodes.empty()) steps.push_back(&step);  // copies are not profiled steps
+  int changed = 0;
+  for (size_t s = 0; s < profiled.size(); ++s) {
+    if (s >= steps.size() || steps[s]->nodes != profiled[s].nodes)
+      ++changed;
+    else if (!profiled[s].implementation.empty() &&
+             steps[s]->implementation != profiled[s].implementation)
+      ++changed;
+  }
+  return changed;
+}
+
+}  // namespace
+
 const ProfiledModel& profiled_model(const Profile& profile, const std::string& profile_label,
                                     const std::string& model_path, const std::string& hash) {
   for (const auto& m : profile.models)
@@ -55,6 +75,8 @@ std::vector<CheckRow> check_profile(const Profile& profile, const std::string& p
         if (i >= warmup) samples.push_back(ms);
       }
       CheckRow row{models[m].name, p, summarize_spread(samples).median_ms, expected, 0};
+      row.changed_kernels = changed_kernels(timed.executor(), entries[m]->steps.at(p));
+      row.steps = static_cast<int>(entries[m]->steps.at(p).size());
       row.error_pct = 100 * (row.profiled_ms - row.measured_ms) / row.measured_ms;
       rows.push_back(row);
     }

@@ -13,6 +13,10 @@ namespace cosched {
 struct CheckRow {
   std::string model, processor;
   double measured_ms = 0, profiled_ms = 0, error_pct = 0;  // error: profiled vs measured
+  // Steps whose kernel differs from the profiled one: the cpu backend picks among kernel
+  // variants by timing each once when it compiles, so two compiles may differ.
+  int changed_kernels = 0;
+  int steps = 0;
 };
 
 // Runs each model whole `runs` times (after `warmup`) on each measured processor of the
