@@ -35,6 +35,8 @@ double worst(const std::vector<double>& values) {
   return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
 }
 
+bool verbose = false;
+
 struct Ratios {
   std::vector<double> time, quality, full_s, replan_s;
 };
@@ -50,6 +52,12 @@ Plan compare(const Problem& problem, const Placement& previous, const Plan& full
   into.quality.push_back(simulate(problem, plan).period_ms / simulate(problem, full).period_ms);
   into.full_s.push_back(full.search_s);
   into.replan_s.push_back(plan.search_s);
+  if (verbose) {
+    fmt::print(stderr,
+               "\n{} ({} tenants): time x {:.3f}, period x {:.4f}\n  full: {}\n  re-plan: {}\n",
+               problem.name, problem.tenants.size(), into.time.back(), into.quality.back(),
+               full.why[0][1], plan.why[0][1]);
+  }
   return plan;
 }
 
@@ -104,6 +112,7 @@ int main(int argc, char** argv) {
   app.add_option("--platforms", platforms, "Platforms of the zoo mixes")
       ->delimiter(',')
       ->capture_default_str();
+  app.add_flag("--verbose", verbose, "Each re-plan's figures and reasons on stderr");
   CLI11_PARSE(app, argc, argv);
   try {
     StrategyOptions options;

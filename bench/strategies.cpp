@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   app.add_option("--count", count, "Instances per suite (default: the suite's size)");
   app.add_option("--milp-time", milp_time, "CBC time limit per instance, seconds")
       ->capture_default_str();
+  bool verbose = false;
+  app.add_flag("--verbose", verbose,
+               "Each instance's cos period over the proven optimum on stderr");
   CLI11_PARSE(app, argc, argv);
   try {
     StrategyOptions options;
@@ -69,6 +72,10 @@ int main(int argc, char** argv) {
             double period = simulate(problem, plan).period_ms;
             f.ratio.push_back(period / lp);
             if (milp.optimal) f.vs_optimum.push_back(period / *milp.bound_ms);
+            if (verbose && milp.optimal && name == "cos") {
+              fmt::print(stderr, "\n{}: cos x opt {:.4f} ({})\n", problem.name,
+                         period / *milp.bound_ms, plan.why[0][1]);
+            }
             f.search_s.push_back(plan.search_s);
             f.optimal += plan.optimal;
           } catch (const Error&) {

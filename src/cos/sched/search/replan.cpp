@@ -72,13 +72,11 @@ Plan replan_cos(const Problem& problem, const Placement& previous, const Strateg
   refine.budget_s = options.search_budget_s / 2;
   refine.kicks = std::max(1, static_cast<int>(RefineOptions{}.kicks * replan.kick_share));
   refine.seed = options.seed;
+  refine.keep = 2;  // each costs a simulation
   if (!replan.move_kept) refine.movable = is_new;
   Contenders contenders;
-  Plan current = empty_plan(problem, "cos");
-  current.placement = placement;
   add_optima(problem, refine_placement(problem, std::move(placement), refine), "the current plan",
              contenders);
-  contenders.emplace_back("the current plan", std::move(current));
   Pick pick = pick_by_simulation(problem, contenders);
   Plan plan = std::move(pick.plan);
   const double refined = compute_loads(problem, plan.placement).busiest_ms;

@@ -18,8 +18,8 @@ struct ReplanOptions {
 // placement of tenant t in the current plan, or empty for a tenant that is new. The new
 // tenants get phase 1 candidates, priced also by the congestion the kept tenants cause;
 // phase 2 chooses theirs with the kept tenants fixed; a short phase 3 refines the whole
-// placement; the simulator picks among the refined optima and the current placement
-// (with the new tenants' choice). Records per unit whether it was kept, placed new or moved.
+// placement; the simulator picks between the two best optima it found. Records per unit whether it
+// was kept, placed new or moved.
 Plan replan_cos(const Problem& problem, const Placement& previous, const StrategyOptions& options,
                 const ReplanOptions& replan = {});
 

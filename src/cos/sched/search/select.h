@@ -8,7 +8,8 @@ namespace cosched {
 
 // Phase 2 of the cos search: one candidate per tenant so that the busiest resource is
 // least loaded, among the candidates whose latency alone meets the tenant's SLO (all of
-// them where none does). Solved exactly as a small MILP; returns the index per tenant.
+// them where none does). Solved exactly, by enumeration where the combinations are few, else as a
+// small MILP; returns the index per tenant.
 std::vector<int> select_candidates(const Problem& problem,
                                    const std::vector<std::vector<Candidate>>& candidates,
                                    double time_limit_s);

@@ -32,7 +32,7 @@ std::vector<double> total_loads(const Problem& problem,
 // the joint choice that least loads the busiest resource (phase 2, repeated with prices
 // from the congestion it finds), local search unit by unit and stage by stage, or the
 // learned policy with --search rl (phase 3), then the simulator picks the best of the
-// refined plan and the baselines' plans it started from.
+// refined plans, the baselines' plans and, on small problems, the MILP's.
 Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   if (options.search != "local" && options.search != "rl")
     fail("--search: unknown search '{}' (local or rl)", options.search);
@@ -55,6 +55,7 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   // Phase 3 starts from the phase 2 choice; on large problems also from HEFT's placement,
   // which there is the better start (half the kicks and time each).
   constexpr size_t kLargeUnits = 1000;
+  constexpr size_t kExactUnits = 64;
   size_t units = 0;
   for (const auto& tenant : problem.tenants) units += tenant.graph.units.size();
   const bool two_starts = units > kLargeUnits;
@@ -85,6 +86,14 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   contenders.emplace_back("heft", std::move(heft));
   for (const char* baseline : {"model", "layer", "single"}) {
     contenders.emplace_back(baseline, run_strategy(baseline, problem, options));
+  }
+  // On small problems the exact optimum of the loads is quick to find, and it can lie where
+  // the local search's moves and kicks do not reach (several units rotating between three
+  // processors at once): the MILP is a contender too, within a quarter of the budget.
+  if (units <= kExactUnits) {
+    StrategyOptions exact = options;
+    exact.time_limit_s = std::min(options.time_limit_s, options.search_budget_s / 4);
+    contenders.emplace_back("milp", run_strategy("milp", problem, exact));
   }
   Pick pick = pick_by_simulation(problem, contenders);
   Plan best = std::move(pick.plan);
