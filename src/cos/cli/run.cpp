@@ -106,7 +106,7 @@ void run_command(const Options& options, Context& context) {
                         {"workload", sim.mode},
                         {"window_s", result.window_s},
                         {"weighted_throughput", result.weighted_throughput_per_s},
-                        {"predicted_weighted_throughput", predicted.weighted_throughput_per_s},
+                        {"predicted_weighted_throughput", summed_throughput(predicted)},
                         {"rss_mb_after_warmup", rss_first},
                         {"rss_mb_at_end", rss_last}};
     for (size_t t = 0; t < result.tenants.size(); ++t) {
@@ -147,7 +147,7 @@ void run_command(const Options& options, Context& context) {
   }
   table.print(context.out);
   context.out << fmt::format("\nweighted throughput {:.1f} req/s (predicted {:.1f})\n",
-                             result.weighted_throughput_per_s, predicted.weighted_throughput_per_s);
+                             result.weighted_throughput_per_s, summed_throughput(predicted));
   for (size_t p = 0; p < result.utilisation.size(); ++p)
     context.out << fmt::format("{} busy {:.0f}% (predicted {:.0f}%)\n",
                                problem.platform.processors[p].id, 100 * result.utilisation[p],

@@ -35,12 +35,16 @@ struct RunTenant {
 };
 
 struct RunResult {
-  double window_s = 0;  // the measured window (after warm-up)
-  double weighted_throughput_per_s = 0;
+  double window_s = 0;                   // the measured window (after warm-up)
+  double weighted_throughput_per_s = 0;  // the sum of the tenants' throughputs
   std::vector<RunTenant> tenants;
   std::vector<double> utilisation;  // per processor, in the window
   std::vector<Span> spans;          // with record_spans: every unit run (ms from the start)
 };
+
+// A simulation's figure in the same terms as RunResult's: the sum of the tenants'
+// throughputs (a closed or open loop's simulation reports its period's figure otherwise).
+double summed_throughput(const SimResult& result);
 
 // Runs a plan for real: one worker thread per processor (pinned to its cores) takes ready
 // units from its queue, oldest request first, then the plan's rank; each request of a
