@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "cos/sched/loads.h"
 #include "cos/sim/simulator.h"
 
 namespace cosched {
@@ -17,7 +20,13 @@ void add_optima(const Problem& problem, std::vector<Placement> optima, const std
 
 Pick pick_by_simulation(const Problem& problem, const Contenders& contenders) {
   Pick best{empty_plan(problem, "cos"), "", kUnsupported, false};
+  const bool slos = std::any_of(problem.tenants.begin(), problem.tenants.end(),
+                                [](const Tenant& t) { return t.slo_ms.has_value(); });
   for (const auto& [origin, plan] : contenders) {
+    // No period is shorter than the busiest load (up to the rounding of the measurement
+    // window): a plan whose load exceeds the best period cannot win, unless SLOs decide.
+    if (!slos && compute_loads(problem, plan.placement).busiest_ms > best.period_ms * 1.002)
+      continue;
     SimResult r = simulate(problem, plan);
     bool meets = meets_slos(problem, r);
     if ((meets && !best.meets_slos) ||

@@ -46,15 +46,18 @@ Plan replan_cos(const Problem& problem, const Placement& previous, const Strateg
     candidates[t] = {kept_candidate(problem, static_cast<int>(t), previous[t])};
     for (size_t r = 0; r < fixed.size(); ++r) fixed[r] += candidates[t][0].loads[r];
   }
-  // Phase 1 and 2 for the new tenants only, the kept ones fixed.
+  // Phase 1 and 2: the new tenants' candidates under every price, the kept tenants' under
+  // the congestion prices only (the last).
   std::vector<std::vector<double>> prices = exploration_prices(problem);
   prices.push_back(congestion_prices(fixed));
   std::vector<int> chosen(tenants, 0);
   for (int round = 0; round < kPriceRounds; ++round) {
     for (size_t t = 0; t < tenants; ++t) {
-      if (!is_new[t]) continue;
-      merge_candidates(candidates[t], tenant_candidates(problem, static_cast<int>(t), prices, K),
-                       K);
+      // Kept tenants are lightly re-chosen: their placement, or one priced by congestion.
+      if (!is_new[t] && !replan.move_kept) continue;
+      auto fresh = is_new[t] ? tenant_candidates(problem, static_cast<int>(t), prices, K)
+                             : tenant_candidates(problem, static_cast<int>(t), {prices.back()}, K);
+      merge_candidates(candidates[t], std::move(fresh), K);
     }
     chosen = select_candidates(problem, candidates, options.search_budget_s / 8);
     std::vector<double> total(fixed.size(), 0.0);
@@ -77,19 +80,27 @@ Plan replan_cos(const Problem& problem, const Placement& previous, const Strateg
   Contenders contenders;
   add_optima(problem, refine_placement(problem, std::move(placement), refine), "the current plan",
              contenders);
+  if (replan.move_kept) {  // cheap, and simulated only where their load can win
+    for (const char* baseline : {"heft", "layer", "model", "single"})
+      contenders.emplace_back(baseline, run_strategy(baseline, problem, options));
+  }
   Pick pick = pick_by_simulation(problem, contenders);
   Plan plan = std::move(pick.plan);
   const double refined = compute_loads(problem, plan.placement).busiest_ms;
+  const bool refined_won = pick.origin.starts_with("local optimum");
   for (size_t t = 0; t < tenants; ++t) {
     for (size_t u = 0; u < plan.placement[t].size(); ++u) {
       std::string what = is_new[t] ? fmt::format("new tenant, candidate {} of {}", chosen[t] + 1,
                                                  candidates[t].size())
                          : plan.placement[t][u] == previous[t][u] ? "kept from the current plan"
                                                                   : "moved from the current plan";
-      plan.why[t][u] = fmt::format(
-          "cos re-plan: {}, then local search ({}; busiest {:.3f} -> {:.3f} ms; simulated "
-          "{:.3f} ms)",
-          what, pick.origin, phase2, refined, pick.period_ms);
+      plan.why[t][u] =
+          refined_won ? fmt::format(
+                            "cos re-plan: {}, then local search ({}; busiest {:.3f} -> {:.3f} ms; "
+                            "simulated {:.3f} ms)",
+                            what, pick.origin, phase2, refined, pick.period_ms)
+                      : fmt::format("cos re-plan: {}; the {} plan simulated best ({:.3f} ms)", what,
+                                    pick.origin, pick.period_ms);
     }
   }
   plan.search_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -17,8 +17,10 @@ struct ReplanOptions {
 // Re-planning after tenants were added or removed (cos plan --from). `previous[t]` is the
 // placement of tenant t in the current plan, or empty for a tenant that is new. The new
 // tenants get phase 1 candidates, priced also by the congestion the kept tenants cause;
-// phase 2 chooses theirs with the kept tenants fixed; a short phase 3 refines the whole
-// placement; the simulator picks between the two best optima it found. Records per unit whether it
+// phase 2 chooses theirs while the kept tenants keep theirs or take one priced by that
+// congestion; a short phase 3 refines the whole
+// placement; the simulator picks among the two best optima it found and (unless the kept
+// tenants must stay) the cheap baselines' plans. Records per unit whether it
 // was kept, placed new or moved.
 Plan replan_cos(const Problem& problem, const Placement& previous, const StrategyOptions& options,
                 const ReplanOptions& replan = {});
