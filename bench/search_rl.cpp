@@ -1,6 +1,7 @@
 // The learned search (--search rl) against the local search as phase 3 of the cos
 // search, on the synthetic suites and several seeds: simulated period over the LP bound,
-// the ratio rl / local per instance, and search time. Usage:
+// the ratio rl / local per instance, and search time; and the two searches alone from
+// the same start (HEFT's placement): busiest load of the best placement each finds. Usage:
 //   bench_search_rl [--suites tiny,small,medium] [--seeds 1,2,3] [--count N]
 #include <fmt/format.h>
 
@@ -11,6 +12,9 @@
 #include "cos/cli/table.h"
 #include "cos/common/error.h"
 #include "cos/sched/generate.h"
+#include "cos/sched/loads.h"
+#include "cos/sched/search/policy.h"
+#include "cos/sched/search/refine.h"
 #include "cos/sched/strategy.h"
 #include "cos/sim/simulator.h"
 
@@ -47,11 +51,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     Table table({"suite", "seed", "n", "local x LP", "rl x LP", "rl / local geomean",
-                 "rl / local worst", "rl better", "rl worse", "local s", "rl s"});
+                 "rl / local worst", "rl better", "rl worse", "local s", "rl s",
+                 "alone: rl / local load", "worst"});
     for (const auto& suite : suites) {
       for (uint64_t seed : seeds) {
         int n = count > 0 ? std::min(count, default_suite_size(suite)) : default_suite_size(suite);
-        std::vector<double> local_lp, rl_lp, ratio, local_s, rl_s;
+        std::vector<double> local_lp, rl_lp, ratio, local_s, rl_s, alone;
         int better = 0, worse = 0;
         for (int i = 0; i < n; ++i) {
           Problem problem = generate_problem(suite, seed, i);
@@ -69,6 +74,17 @@ int main(int argc, char** argv) {
           better += b < a * (1 - 1e-6);
           worse += b > a * (1 + 1e-6);
           local_s.push_back(local.search_s);
+          // The searches alone, from the same start, with the same seed.
+          Placement start = run_strategy("heft", problem, options).placement;
+          RefineOptions refine;
+          refine.budget_s = 60;
+          refine.seed = seed;
+          PolicyOptions policy;
+          policy.budget_s = 60;
+          policy.seed = seed;
+          alone.push_back(
+              compute_loads(problem, policy_placement(problem, start, policy).front()).busiest_ms /
+              compute_loads(problem, refine_placement(problem, start, refine).front()).busiest_ms);
           rl_s.push_back(rl.search_s);
           fmt::print(stderr, "\r{} seed {}: {}/{}", suite, seed, i + 1, n);
         }
@@ -78,7 +94,9 @@ int main(int argc, char** argv) {
                    fmt::format("{:.4f}", geomean(ratio)),
                    fmt::format("{:.4f}", *std::max_element(ratio.begin(), ratio.end())),
                    std::to_string(better), std::to_string(worse),
-                   fmt::format("{:.3f}", median(local_s)), fmt::format("{:.3f}", median(rl_s))});
+                   fmt::format("{:.3f}", median(local_s)), fmt::format("{:.3f}", median(rl_s)),
+                   fmt::format("{:.4f}", geomean(alone)),
+                   fmt::format("{:.4f}", *std::max_element(alone.begin(), alone.end()))});
       }
     }
     table.print(std::cout);
