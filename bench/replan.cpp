@@ -20,20 +20,14 @@
 #include "cos/sched/generate.h"
 #include "cos/sched/strategy.h"
 #include "cos/sim/simulator.h"
+#include "stats.h"
 
 using namespace cosched;
+using bench::geomean;
+using bench::median;
+using bench::worst;
 
 namespace {
-
-double geomean(const std::vector<double>& values) {
-  double log_sum = 0;
-  for (double v : values) log_sum += std::log(v);
-  return values.empty() ? 0 : std::exp(log_sum / static_cast<double>(values.size()));
-}
-
-double worst(const std::vector<double>& values) {
-  return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
-}
 
 bool verbose = false;
 

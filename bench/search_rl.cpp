@@ -17,25 +17,12 @@
 #include "cos/sched/search/refine.h"
 #include "cos/sched/strategy.h"
 #include "cos/sim/simulator.h"
+#include "stats.h"
 
 using namespace cosched;
-
-namespace {
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-double geomean(const std::vector<double>& values) {
-  double log_sum = 0;
-  for (double v : values) log_sum += std::log(v);
-  return values.empty() ? 0 : std::exp(log_sum / static_cast<double>(values.size()));
-}
-
-}  // namespace
+using bench::geomean;
+using bench::median;
+using bench::worst;
 
 int main(int argc, char** argv) {
   CLI::App app{"cos phase 3: learned policy (rl) against local search on the suites"};
@@ -91,12 +78,10 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "\n");
         table.add({suite, std::to_string(seed), std::to_string(n),
                    fmt::format("{:.4f}", median(local_lp)), fmt::format("{:.4f}", median(rl_lp)),
-                   fmt::format("{:.4f}", geomean(ratio)),
-                   fmt::format("{:.4f}", *std::max_element(ratio.begin(), ratio.end())),
+                   fmt::format("{:.4f}", geomean(ratio)), fmt::format("{:.4f}", worst(ratio)),
                    std::to_string(better), std::to_string(worse),
                    fmt::format("{:.3f}", median(local_s)), fmt::format("{:.3f}", median(rl_s)),
-                   fmt::format("{:.4f}", geomean(alone)),
-                   fmt::format("{:.4f}", *std::max_element(alone.begin(), alone.end()))});
+                   fmt::format("{:.4f}", geomean(alone)), fmt::format("{:.4f}", worst(alone))});
       }
     }
     table.print(std::cout);

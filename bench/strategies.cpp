@@ -14,23 +14,14 @@
 #include "cos/sched/generate.h"
 #include "cos/sched/strategy.h"
 #include "cos/sim/simulator.h"
+#include "stats.h"
 
 using namespace cosched;
+using bench::geomean;
+using bench::median;
+using bench::worst;
 
 namespace {
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-double geomean(const std::vector<double>& values) {
-  double log_sum = 0;
-  for (double v : values) log_sum += std::log(v);
-  return values.empty() ? 0 : std::exp(log_sum / static_cast<double>(values.size()));
-}
 
 struct Figures {
   std::vector<double> ratio, search_s;
