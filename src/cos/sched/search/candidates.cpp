@@ -195,6 +195,16 @@ bool dominates(const Candidate& a, const Candidate& b) {
 
 }  // namespace
 
+Candidate make_candidate(const Problem& problem, int tenant, std::vector<int> place) {
+  Candidate candidate;
+  candidate.loads = tenant_loads(problem, tenant, place);
+  Placement placement(problem.tenants.size());
+  placement[tenant] = place;
+  candidate.latency_ms = isolated_latency_ms(problem, placement, tenant);
+  candidate.place = std::move(place);
+  return candidate;
+}
+
 std::vector<std::vector<double>> exploration_prices(const Problem& problem) {
   const size_t R = resource_count(problem);
   std::vector<std::vector<double>> prices = {std::vector<double>(R, 1.0)};
@@ -205,6 +215,16 @@ std::vector<std::vector<double>> exploration_prices(const Problem& problem) {
     }
   }
   return prices;
+}
+
+std::vector<double> selection_loads(const Problem& problem,
+                                    const std::vector<std::vector<Candidate>>& candidates,
+                                    const std::vector<int>& chosen) {
+  std::vector<double> total(resource_count(problem), 0.0);
+  for (size_t t = 0; t < candidates.size(); ++t) {
+    for (size_t r = 0; r < total.size(); ++r) total[r] += candidates[t][chosen[t]].loads[r];
+  }
+  return total;
 }
 
 std::vector<double> congestion_prices(const std::vector<double>& loads) {
@@ -232,14 +252,10 @@ std::vector<Candidate> tenant_candidates(const Problem& problem, int tenant,
                                          const std::vector<std::vector<double>>& prices,
                                          size_t max_candidates) {
   std::vector<Candidate> result;
-  Placement placement(problem.tenants.size());
   for (const auto& price : prices) {
-    Candidate candidate;
-    candidate.place = least_priced_placement(problem, tenant, price);
-    candidate.loads = tenant_loads(problem, tenant, candidate.place);
-    placement[tenant] = candidate.place;
-    candidate.latency_ms = isolated_latency_ms(problem, placement, tenant);
-    merge_candidates(result, {std::move(candidate)}, max_candidates);
+    merge_candidates(
+        result, {make_candidate(problem, tenant, least_priced_placement(problem, tenant, price))},
+        max_candidates);
   }
   return result;
 }

@@ -14,6 +14,9 @@ struct Candidate {
   double latency_ms = 0;
 };
 
+// The candidate of one tenant's placement: its loads and its latency alone.
+Candidate make_candidate(const Problem& problem, int tenant, std::vector<int> place);
+
 // Phase 1 of the cos search. For each price vector (a weight per resource), dynamic
 // programming over the tenant's series-parallel stages finds the placement of least
 // priced load (exhaustively inside small stages, by coordinate descent inside large
@@ -24,6 +27,11 @@ std::vector<Candidate> tenant_candidates(const Problem& problem, int tenant,
 
 // Price vectors that favour or avoid each resource in turn, starting with uniform prices.
 std::vector<std::vector<double>> exploration_prices(const Problem& problem);
+
+// Resource loads of one candidate per tenant (`chosen[t]` of `candidates[t]`).
+std::vector<double> selection_loads(const Problem& problem,
+                                    const std::vector<std::vector<Candidate>>& candidates,
+                                    const std::vector<int>& chosen);
 
 // Prices that make the busiest of the given resource loads expensive.
 std::vector<double> congestion_prices(const std::vector<double>& loads);

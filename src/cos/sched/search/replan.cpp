@@ -16,16 +16,6 @@ namespace {
 
 constexpr int kPriceRounds = 2;
 
-Candidate kept_candidate(const Problem& problem, int t, const std::vector<int>& place) {
-  Candidate candidate;
-  candidate.place = place;
-  candidate.loads = tenant_loads(problem, t, place);
-  Placement placement(problem.tenants.size());
-  placement[t] = place;
-  candidate.latency_ms = isolated_latency_ms(problem, placement, t);
-  return candidate;
-}
-
 }  // namespace
 
 Plan replan_cos(const Problem& problem, const Placement& previous, const StrategyOptions& options,
@@ -43,7 +33,7 @@ Plan replan_cos(const Problem& problem, const Placement& previous, const Strateg
     if (is_new[t]) continue;
     if (previous[t].size() != problem.tenants[t].graph.units.size())
       fail("re-plan: tenant '{}' has a wrong unit count", problem.tenants[t].name);
-    candidates[t] = {kept_candidate(problem, static_cast<int>(t), previous[t])};
+    candidates[t] = {make_candidate(problem, static_cast<int>(t), previous[t])};
     for (size_t r = 0; r < fixed.size(); ++r) fixed[r] += candidates[t][0].loads[r];
   }
   // Phase 1 and 2: the new tenants' candidates under every price, the kept tenants' under
@@ -60,11 +50,7 @@ Plan replan_cos(const Problem& problem, const Placement& previous, const Strateg
       merge_candidates(candidates[t], std::move(fresh), K);
     }
     chosen = select_candidates(problem, candidates, options.search_budget_s / 8);
-    std::vector<double> total(fixed.size(), 0.0);
-    for (size_t t = 0; t < tenants; ++t) {
-      for (size_t r = 0; r < total.size(); ++r) total[r] += candidates[t][chosen[t]].loads[r];
-    }
-    prices = {congestion_prices(total)};
+    prices = {congestion_prices(selection_loads(problem, candidates, chosen))};
   }
   Placement placement(tenants);
   for (size_t t = 0; t < tenants; ++t) placement[t] = candidates[t][chosen[t]].place;

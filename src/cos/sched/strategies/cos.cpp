@@ -16,16 +16,6 @@ namespace {
 
 constexpr int kPriceRounds = 3;
 
-std::vector<double> total_loads(const Problem& problem,
-                                const std::vector<std::vector<Candidate>>& candidates,
-                                const std::vector<int>& chosen) {
-  std::vector<double> total(resource_count(problem), 0.0);
-  for (size_t t = 0; t < candidates.size(); ++t) {
-    for (size_t r = 0; r < total.size(); ++r) total[r] += candidates[t][chosen[t]].loads[r];
-  }
-  return total;
-}
-
 }  // namespace
 
 // The cos search: per-tenant candidates by dynamic programming over stages (phase 1),
@@ -47,7 +37,7 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
                        K);
     }
     chosen = select_candidates(problem, candidates, options.search_budget_s / 4);
-    prices = {congestion_prices(total_loads(problem, candidates, chosen))};
+    prices = {congestion_prices(selection_loads(problem, candidates, chosen))};
   }
   Placement placement(tenants);
   for (size_t t = 0; t < tenants; ++t) placement[t] = candidates[t][chosen[t]].place;
