@@ -277,7 +277,9 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
     auto kernel = build(v);
     if (!kernel) continue;
     double ms = time_kernel(*kernel, graph, group, best ? best_ms : INFINITY);
-    if (!best || ms < best_ms) {
+    // A later variant must win clearly: near-ties decided by timing noise would make each
+    // compile pick differently (and a profile describe other kernels than a later run).
+    if (!best || ms < 0.9 * best_ms) {
       best = std::move(kernel);
       best_ms = ms;
       best_variant = v;
