@@ -43,14 +43,8 @@ TEST(Policy, SameSeedSamePlacements) {
 }
 
 TEST(Policy, LearnsToSplitTenantsAcrossProcessors) {
-  // Tenant a is conv-heavy (GPU 10x faster), tenant b depthwise-heavy: from everything on
-  // the CPU, the policy learns to send work to the GPU.
-  Platform platform = test::cpu_gpu_platform(0.01, 12);
-  Tenant a = test::make_tenant("a", platform, {{"conv1", {4, 0.4}, 1e5}, {"conv2", {4, 0.4}, 1e5}},
-                               {{0, 1}});
-  Tenant b =
-      test::make_tenant("b", platform, {{"dw1", {1, 0.8}, 1e5}, {"dw2", {1, 0.8}, 1e5}}, {{0, 1}});
-  Problem problem = test::make_problem(platform, {a, b});
+  // From everything on the CPU, the policy learns to send work to the GPU.
+  Problem problem = test::conv_and_depthwise_problem();
   Placement start = on_processor(problem, 0);
   double before = compute_loads(problem, start).busiest_ms;
   auto found = policy_placement(problem, start, reproducible(1));

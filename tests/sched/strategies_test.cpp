@@ -99,14 +99,7 @@ TEST(Strategies, SamePlanEveryTime) {
 }
 
 TEST(Strategies, OperatorLevelBeatsModelLevelWhenTenantsDiffer) {
-  // Tenant a is conv-heavy (GPU 10x faster), tenant b depthwise-heavy (GPU barely
-  // faster): whole models leave one processor idle, splitting fills both.
-  Platform platform = test::cpu_gpu_platform(0.01, 12);
-  Tenant a = test::make_tenant("a", platform, {{"conv1", {4, 0.4}, 1e5}, {"conv2", {4, 0.4}, 1e5}},
-                               {{0, 1}});
-  Tenant b =
-      test::make_tenant("b", platform, {{"dw1", {1, 0.8}, 1e5}, {"dw2", {1, 0.8}, 1e5}}, {{0, 1}});
-  Problem problem = test::make_problem(platform, {a, b});
+  Problem problem = test::conv_and_depthwise_problem();
   Plan single = run_strategy("single", problem, quick());
   Plan milp = run_strategy("milp", problem, quick());
   EXPECT_LT(compute_loads(problem, milp.placement).busiest_ms,

@@ -56,4 +56,12 @@ Problem make_problem(Platform platform, std::vector<Tenant> tenants) {
   return problem;
 }
 
+Problem conv_and_depthwise_problem() {
+  Platform platform = cpu_gpu_platform(0.01, 12);
+  Tenant a =
+      make_tenant("a", platform, {{"conv1", {4, 0.4}, 1e5}, {"conv2", {4, 0.4}, 1e5}}, {{0, 1}});
+  Tenant b = make_tenant("b", platform, {{"dw1", {1, 0.8}, 1e5}, {"dw2", {1, 0.8}, 1e5}}, {{0, 1}});
+  return make_problem(platform, {a, b});
+}
+
 }  // namespace cosched::test

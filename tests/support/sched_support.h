@@ -28,4 +28,8 @@ Tenant make_tenant(const std::string& name, const Platform& platform,
 
 Problem make_problem(Platform platform, std::vector<Tenant> tenants);
 
+// Two tenants on cpu:0 + cuda:0: "a" conv-heavy (GPU 10x faster), "b" depthwise-heavy
+// (GPU barely faster). Whole models leave one processor idle; splitting fills both.
+Problem conv_and_depthwise_problem();
+
 }  // namespace cosched::test

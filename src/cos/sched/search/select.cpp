@@ -76,7 +76,8 @@ std::vector<int> select_candidates(const Problem& problem,
   for (size_t t = 0; t < candidates.size(); ++t) {
     std::vector<int> choice;
     for (size_t i = 0; i < candidates[t].size(); ++i) {
-      bool ok = std::find(allowed[t].begin(), allowed[t].end(), static_cast<int>(i)) != allowed[t].end();
+      bool ok =
+          std::find(allowed[t].begin(), allowed[t].end(), static_cast<int>(i)) != allowed[t].end();
       int y = mip.add_column(0, ok ? 1 : 0, 0, true);
       column[t].push_back(y);
       choice.push_back(y);
