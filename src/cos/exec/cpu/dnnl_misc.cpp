@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/reference/ref_util.h"
 #include "cos/exec/slice_window.h"
 #include "cos/exec/window.h"
 
@@ -186,17 +187,11 @@ std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& grap
 
 std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& graph,
                                     const Node& node) {
-  const Shape& x = shape_of(graph, node.inputs[0]);
-  const int64_t rank = static_cast<int64_t>(x.size());
-  int64_t axis = node.attr_int("axis", graph.opset >= 13 ? -1 : 1);
-  if (axis < 0) axis += rank;
-  // Before opset 13 Softmax works on the input coerced to 2-D at `axis`.
-  Shape shape =
-      graph.opset >= 13 ? x : Shape{dims_product(x, 0, axis), dims_product(x, axis, x.size())};
-  if (graph.opset < 13) axis = 1;
-  memory::desc data = plain_desc(shape);
+  // Plain data seen as [outer, len, inner], normalized along the middle dim.
+  const auto [outer, len, inner] = ref::softmax_span(graph, node);
+  memory::desc data = plain_desc(Shape{outer, len, inner});
   try {
-    dnnl::softmax_forward::desc desc(prop_kind::forward_inference, data, static_cast<int>(axis));
+    dnnl::softmax_forward::desc desc(prop_kind::forward_inference, data, 1);
     dnnl::softmax_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
     return single(context, pd, dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, data}}, {0}, data);
   } catch (const dnnl::error&) {

@@ -1,6 +1,7 @@
 #include "cos/exec/cuda/cuda_kernel.h"
 
 #include "cos/common/error.h"
+#include "cos/exec/reference/ref_util.h"
 
 namespace cosched {
 
@@ -30,19 +31,12 @@ size_t arg_index(std::span<const Node* const> group, size_t node_index, size_t i
   return index + input;
 }
 
-Shape row_major_strides(const Shape& shape) {
-  Shape strides(shape.size(), 1);
-  for (int d = static_cast<int>(shape.size()) - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  return strides;
-}
-
 void broadcast_into(cuda::Indexer& index, int which, const Shape& in_shape,
                     const Shape& out_shape) {
   if (out_shape.size() > cuda::Indexer::max_rank)
     fail("cuda: rank {} is above {}", out_shape.size(), cuda::Indexer::max_rank);
   index.rank = static_cast<int>(out_shape.size());
-  const Shape strides = row_major_strides(in_shape);
+  const Shape strides = ref::strides_of(in_shape);
   const size_t lead = out_shape.size() - in_shape.size();
   for (size_t d = 0; d < out_shape.size(); ++d) {
     index.dims[d] = out_shape[d];

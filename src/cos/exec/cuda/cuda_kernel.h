@@ -47,7 +47,5 @@ size_t arg_index(std::span<const Node* const> group, size_t node_index, size_t i
 // An Indexer over `out_shape` reading a tensor of `in_shape` with numpy broadcasting, for
 // input `which` (0 or 1).
 void broadcast_into(cuda::Indexer& index, int which, const Shape& in_shape, const Shape& out_shape);
-// Row-major element strides.
-Shape row_major_strides(const Shape& shape);
 
 }  // namespace cosched

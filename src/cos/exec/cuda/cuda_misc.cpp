@@ -8,6 +8,7 @@
 #include "cos/exec/cuda/cuda_ops.h"
 #include "cos/exec/cuda/cudnn_descriptors.h"
 #include "cos/exec/fusion_patterns.h"
+#include "cos/exec/reference/ref_util.h"
 #include "cos/exec/slice_window.h"
 #include "cos/exec/window.h"
 
@@ -38,23 +39,12 @@ std::unique_ptr<Kernel> launch(CudaContext& context, const Graph& graph, const N
                                         std::move(name), std::move(fn));
 }
 
-int64_t normalized_axis(const Node& node, int64_t axis, size_t rank) {
-  if (axis < 0) axis += static_cast<int64_t>(rank);
-  if (axis < 0 || axis >= static_cast<int64_t>(rank))
-    fail("node '{}' ({}): axis out of range for rank {}", node.name, node.op, rank);
-  return axis;
-}
-
-const Shape& shape(const Graph& graph, int value) {
-  return graph.values[value].shape;
-}
-
 bool f32(const Graph& graph, int value) {
   return value < 0 || graph.values[value].dtype == DType::f32;
 }
 
 std::unique_ptr<Kernel> global_pool(CudaContext& context, const Graph& graph, const Node& node) {
-  const Shape& x = shape(graph, node.inputs[0]);
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
   const int64_t rows = dims_product(x, 0, 2), cols = dims_product(x, 2, x.size());
   const bool mean = node.op == "GlobalAveragePool";
   return launch(context, graph, node, "cuda:reduce",
@@ -80,7 +70,7 @@ cuda::Indexer indexer(const Shape& dims, const Shape& strides, int64_t base = 0)
 
 std::unique_ptr<Kernel> strided(CudaContext& context, const Graph& graph, const Node& node,
                                 const cuda::Indexer& index, std::string name) {
-  const int64_t n = element_count(shape(graph, node.outputs[0]));
+  const int64_t n = element_count(ref::shape_of(graph, node.outputs[0]));
   const int size = static_cast<int>(dtype_size(graph.values[node.inputs[0]].dtype));
   return launch(context, graph, node, std::move(name),
                 [=](const LaunchKernel& k, const KernelArgs& args) {
@@ -89,37 +79,38 @@ std::unique_ptr<Kernel> strided(CudaContext& context, const Graph& graph, const 
 }
 
 std::unique_ptr<Kernel> transpose(CudaContext& context, const Graph& graph, const Node& node) {
-  const Shape& x = shape(graph, node.inputs[0]);
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
   std::vector<int64_t> perm = node.attr_ints("perm", {});
   if (perm.empty())
     for (size_t d = 0; d < x.size(); ++d) perm.push_back(static_cast<int64_t>(x.size() - 1 - d));
-  const Shape in_strides = row_major_strides(x);
+  const Shape in_strides = ref::strides_of(x);
   Shape strides;
-  for (int64_t p : perm) strides.push_back(in_strides.at(normalized_axis(node, p, x.size())));
-  return strided(context, graph, node, indexer(shape(graph, node.outputs[0]), strides),
+  for (int64_t p : perm) strides.push_back(in_strides.at(ref::normalize_axis(node, p, x.size())));
+  return strided(context, graph, node, indexer(ref::shape_of(graph, node.outputs[0]), strides),
                  "cuda:transpose");
 }
 
 std::unique_ptr<Kernel> slice(CudaContext& context, const Graph& graph, const Node& node) {
-  const Shape& x = shape(graph, node.inputs[0]);
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
   const SliceWindow window = slice_window(graph, node);
-  const Shape in_strides = row_major_strides(x);
+  const Shape in_strides = ref::strides_of(x);
   Shape strides(x.size());
   int64_t base = 0;
   for (size_t d = 0; d < x.size(); ++d) {
     base += window.start[d] * in_strides[d];
     strides[d] = in_strides[d] * window.step[d];
   }
-  return strided(context, graph, node, indexer(shape(graph, node.outputs[0]), strides, base),
-                 "cuda:slice");
+  return strided(context, graph, node,
+                 indexer(ref::shape_of(graph, node.outputs[0]), strides, base), "cuda:slice");
 }
 
 // Split and Concat: 2-D copies of rows, [outer, part of axis * inner] each.
 std::unique_ptr<Kernel> split_or_concat(CudaContext& context, const Graph& graph,
                                         const Node& node) {
   const bool split = node.op == "Split";
-  const Shape& whole = shape(graph, split ? node.inputs[0] : node.outputs[0]);
-  const int64_t axis = normalized_axis(node, node.attr_int("axis", split ? 0 : 1), whole.size());
+  const Shape& whole = ref::shape_of(graph, split ? node.inputs[0] : node.outputs[0]);
+  const int64_t axis =
+      ref::normalize_axis(node, node.attr_int("axis", split ? 0 : 1), whole.size());
   const size_t size = dtype_size(graph.values[node.outputs[0]].dtype);
   const int64_t outer = dims_product(whole, 0, axis);
   const int64_t inner_bytes =
@@ -127,7 +118,7 @@ std::unique_ptr<Kernel> split_or_concat(CudaContext& context, const Graph& graph
   const int64_t row = whole[axis] * inner_bytes;
   std::vector<int64_t> chunk;  // each part's bytes per outer index
   for (int v : split ? node.outputs : node.inputs)
-    chunk.push_back(v < 0 ? 0 : shape(graph, v)[axis] * inner_bytes);
+    chunk.push_back(v < 0 ? 0 : ref::shape_of(graph, v)[axis] * inner_bytes);
   return launch(
       context, graph, node, split ? "cuda:split" : "cuda:concat",
       [=](const LaunchKernel& k, const KernelArgs& args) {
@@ -149,9 +140,9 @@ std::unique_ptr<Kernel> split_or_concat(CudaContext& context, const Graph& graph
 }
 
 std::unique_ptr<Kernel> gather(CudaContext& context, const Graph& graph, const Node& node) {
-  const Shape& x = shape(graph, node.inputs[0]);
-  const int64_t axis = normalized_axis(node, node.attr_int("axis", 0), x.size());
-  const int64_t count = element_count(shape(graph, node.inputs[1]));
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
+  const int64_t axis = ref::normalize_axis(node, node.attr_int("axis", 0), x.size());
+  const int64_t count = element_count(ref::shape_of(graph, node.inputs[1]));
   const int64_t outer = dims_product(x, 0, axis), dim = x[axis],
                 inner = dims_product(x, axis + 1, x.size());
   const int size = static_cast<int>(dtype_size(graph.values[node.inputs[0]].dtype));
@@ -163,8 +154,8 @@ std::unique_ptr<Kernel> gather(CudaContext& context, const Graph& graph, const N
 }
 
 std::unique_ptr<Kernel> pad(CudaContext& context, const Graph& graph, const Node& node) {
-  const Shape& x = shape(graph, node.inputs[0]);
-  const Shape& y = shape(graph, node.outputs[0]);
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
+  const Shape& y = ref::shape_of(graph, node.outputs[0]);
   std::vector<int64_t> pads;
   float value = static_cast<float>(node.attr_float("value", 0.0));
   if (graph.opset < 11) {
@@ -213,8 +204,8 @@ std::unique_ptr<Kernel> pool(CudaContext& context, const Graph& graph, const Nod
   if (!f32(graph, node.inputs[0]) || node.outputs.size() != 1) return nullptr;
   if (node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool")
     return global_pool(context, graph, node);
-  const Shape& x = shape(graph, node.inputs[0]);
-  const Shape& y = shape(graph, node.outputs[0]);
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
+  const Shape& y = ref::shape_of(graph, node.outputs[0]);
   if (x.size() < 3 || x.size() > 5) return nullptr;
   const Window w = window_of(node, x, y, node.attr_ints("kernel_shape", {}));
   cuda::PoolSpec spec;
@@ -240,12 +231,12 @@ std::unique_ptr<Kernel> pool(CudaContext& context, const Graph& graph, const Nod
 
 std::unique_ptr<Kernel> reduce_mean(CudaContext& context, const Graph& graph, const Node& node) {
   if (!f32(graph, node.inputs[0]) || node.inputs.size() > 1) return nullptr;
-  const Shape& x = shape(graph, node.inputs[0]);
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
   std::vector<bool> reduced(x.size(), false);
   std::vector<int64_t> axes = node.attr_ints("axes", {});
   if (axes.empty()) reduced.assign(x.size(), true);
-  for (int64_t a : axes) reduced[normalized_axis(node, a, x.size())] = true;
-  const Shape strides = row_major_strides(x);
+  for (int64_t a : axes) reduced[ref::normalize_axis(node, a, x.size())] = true;
+  const Shape strides = ref::strides_of(x);
   Shape kept_dims, kept_strides, red_dims, red_strides;
   for (size_t d = 0; d < x.size(); ++d) {
     (reduced[d] ? red_dims : kept_dims).push_back(x[d]);
@@ -271,14 +262,8 @@ std::unique_ptr<Kernel> reduce_mean(CudaContext& context, const Graph& graph, co
 
 std::unique_ptr<Kernel> softmax(CudaContext& context, const Graph& graph, const Node& node) {
   if (!f32(graph, node.inputs[0])) return nullptr;
-  const Shape& x = shape(graph, node.inputs[0]);
-  // Opset 13 normalizes along one axis; before, over all dims from `axis` on.
-  const bool single_axis = graph.opset >= 13;
-  const int64_t axis = normalized_axis(node, node.attr_int("axis", single_axis ? -1 : 1), x.size());
-  const int64_t outer = dims_product(x, 0, axis);
-  const int64_t len = single_axis ? x[axis] : dims_product(x, axis, x.size());
-  const int64_t inner = single_axis ? dims_product(x, axis + 1, x.size()) : 1;
-  auto desc = std::make_shared<TensorDesc>(Shape{outer, len, inner, 1});
+  const ref::SoftmaxSpan span = ref::softmax_span(graph, node);
+  auto desc = std::make_shared<TensorDesc>(Shape{span.outer, span.len, span.inner, 1});
   return launch(context, graph, node, "cuda:cudnn-softmax",
                 [=](const LaunchKernel& k, const KernelArgs& args) {
                   const float one = 1, zero = 0;
@@ -295,8 +280,8 @@ std::unique_ptr<Kernel> layer_norm(CudaContext& context, const Graph& graph, con
     if (!f32(graph, v)) return nullptr;
   for (size_t i = 1; i < node.outputs.size(); ++i)
     if (node.outputs[i] >= 0) return nullptr;  // Mean and InvStdDev outputs: training only
-  const Shape& x = shape(graph, node.inputs[0]);
-  const int64_t axis = normalized_axis(node, node.attr_int("axis", -1), x.size());
+  const Shape& x = ref::shape_of(graph, node.inputs[0]);
+  const int64_t axis = ref::normalize_axis(node, node.attr_int("axis", -1), x.size());
   const int64_t rows = dims_product(x, 0, axis), cols = dims_product(x, axis, x.size());
   const float epsilon = static_cast<float>(node.attr_float("epsilon", 1e-5));
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
@@ -319,7 +304,7 @@ std::unique_ptr<Kernel> layer_norm_pattern(CudaContext& context, const Graph& gr
       if (v >= 0 && v == p->bias) bias = at;
       ++at;
     }
-  const Shape& x = shape(graph, group[0]->inputs[0]);
+  const Shape& x = ref::shape_of(graph, group[0]->inputs[0]);
   const int64_t cols = x.back(), rows = element_count(x) / cols;
   const float epsilon = p->epsilon;
   return std::make_unique<LaunchKernel>(

@@ -7,13 +7,7 @@
 namespace cosched::ref {
 
 std::unique_ptr<Kernel> softmax(const Graph& graph, const Node& node) {
-  const Shape& x = shape_of(graph, node.inputs[0]);
-  // Opset 13 normalizes along one axis; before, over all dims from `axis` on (2-D coercion).
-  const bool single_axis = graph.opset >= 13;
-  const int64_t axis = normalize_axis(node, node.attr_int("axis", single_axis ? -1 : 1), x.size());
-  const int64_t outer = dims_product(x, 0, axis);
-  const int64_t len = single_axis ? x[axis] : dims_product(x, axis, x.size());
-  const int64_t inner = single_axis ? dims_product(x, axis + 1, x.size()) : 1;
+  const auto [outer, len, inner] = softmax_span(graph, node);
   return kernel([=](const KernelArgs& args) {
     auto* src = static_cast<const float*>(args.inputs[0]);
     auto* dst = static_cast<float*>(args.outputs[0]);

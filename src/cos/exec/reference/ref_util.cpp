@@ -46,6 +46,14 @@ void for_each_offset(const Shape& shape, const std::vector<Shape>& strides,
   }
 }
 
+SoftmaxSpan softmax_span(const Graph& graph, const Node& node) {
+  const Shape& x = shape_of(graph, node.inputs[0]);
+  const bool single_axis = graph.opset >= 13;
+  const int64_t axis = normalize_axis(node, node.attr_int("axis", single_axis ? -1 : 1), x.size());
+  return {dims_product(x, 0, axis), single_axis ? x[axis] : dims_product(x, axis, x.size()),
+          single_axis ? dims_product(x, axis + 1, x.size()) : 1};
+}
+
 const Shape& shape_of(const Graph& graph, int value) {
   return graph.values.at(value).shape;
 }

@@ -36,6 +36,13 @@ int64_t normalize_axis(const Node& node, int64_t axis, size_t rank);
 void for_each_offset(const Shape& shape, const std::vector<Shape>& strides,
                      const std::function<void(const std::vector<int64_t>&)>& fn);
 
+// The rows a Softmax normalizes, as [outer, len, inner] with the normalized dims in the
+// middle: one axis from opset 13, every dim from `axis` on before (2-D coercion).
+struct SoftmaxSpan {
+  int64_t outer = 1, len = 1, inner = 1;
+};
+SoftmaxSpan softmax_span(const Graph& graph, const Node& node);
+
 const Shape& shape_of(const Graph& graph, int value);
 // Integer values of a constant input (any integer dtype); throws if it is not constant.
 std::vector<int64_t> constant_ints(const Graph& graph, const Node& node, size_t input);
