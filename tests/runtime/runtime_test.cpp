@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <set>
+
 #include "cos/common/error.h"
+#include "cos/exec/backends.h"
+#include "cos/exec/graph_executor.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/builder.h"
 #include "cos/onnx/import.h"
@@ -70,6 +75,56 @@ TEST(Runtime, RunsAPlanAcrossTwoCpuProcessors) {
     EXPECT_LE(u, 1.05);
   }
   EXPECT_FALSE(result.spans.empty());
+}
+
+double max_abs(const Tensor& t) {
+  double m = 0;
+  for (double x : to_doubles(t)) m = std::max(m, std::abs(x));
+  return m;
+}
+
+// Weighted rounds: tenant i completes w_i requests a round; and the operator-level plan's
+// units, run on two processors at once in arenas that reuse memory, give the results a
+// plain sequential run of the same model gives.
+TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
+  test::TempDir dir;
+  const std::vector<std::string> paths = {save_builtin(dir, 2), save_builtin(dir, 0)};
+  auto [problem, plan] = plan_models(paths, "cos");
+  problem.tenants[0].weight = 2;
+  std::set<int> processors;
+  for (const auto& placement : plan.placement)
+    processors.insert(placement.begin(), placement.end());
+  EXPECT_GT(processors.size(), 1u);
+  auto backend = make_backend("cpu:0");
+  std::vector<std::unique_ptr<GraphExecutor>> sequential;
+  for (const auto& path : paths)
+    sequential.push_back(std::make_unique<GraphExecutor>(import_model(path), *backend));
+  std::mutex mutex;
+  int checked = 0;
+  double worst = 0;
+  RunOptions options;
+  options.duration_s = 1.0;
+  options.warmup_s = 0.2;
+  options.rounds_in_flight = 3;
+  options.on_outputs = [&](int tenant, const std::vector<Tensor>& inputs,
+                           const std::vector<Tensor>& outputs) {
+    std::lock_guard lock(mutex);
+    if (checked >= 40) return;
+    ++checked;
+    const std::vector<Tensor> expected = sequential[tenant]->run(inputs);
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      const auto got = to_doubles(outputs[o]), want = to_doubles(expected[o]);
+      for (size_t i = 0; i < got.size(); ++i)
+        worst = std::max(worst, std::abs(got[i] - want[i]) / (max_abs(expected[o]) + 1e-30));
+    }
+  };
+  const RunResult result = run_plan(problem, plan, options);
+  expect_accounted(result);
+  EXPECT_EQ(checked, 40);
+  EXPECT_LE(worst, 1e-4);
+  const double ratio = double(result.tenants[0].completed) / result.tenants[1].completed;
+  EXPECT_NEAR(ratio, 2.0, 0.25) << result.tenants[0].completed << " / "
+                                << result.tenants[1].completed;
 }
 
 // A Gather whose indices come with the request: out-of-range ones make that request fail.

@@ -42,7 +42,8 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
   for (const auto& p : problem.platform.processors) ids.push_back(p.id);
   out << fmt::format(
       "\nThis machine as {} (profiled in {:.1f} s): every strategy's plan simulated, then run "
-      "for {:.0f} s each (closed loop, 2 clients per tenant)\n",
+      "for {:.0f} s each (saturate: weighted rounds in flight, as the simulator measures the "
+      "period)\n",
       fmt::join(ids, " + "), profile.seconds, seconds);
 
   StrategyOptions options;
@@ -53,14 +54,12 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
     const std::string strategy = name;
     const Plan plan = run_strategy(strategy, problem, options);
     SimOptions sim;
-    sim.mode = "closed";
-    sim.clients = 2;
     sim.record_spans = strategy == "cos";
     const SimResult predicted = simulate(problem, plan, sim);
     RunOptions run;
     run.duration_s = seconds;
     run.warmup_s = std::min(0.5, seconds / 4);
-    run.clients = 2;
+    run.rounds_in_flight = predicted.inflight;
     run.record_spans = strategy == "cos";
     err << fmt::format("running the {} plan...\n", strategy);
     const RunResult measured = run_plan(problem, plan, run);

@@ -52,6 +52,7 @@ struct Options {
   std::string duration = "10s", warmup = "0.5s";
   int clients = 0;
   double rate = 0;
+  int rounds = 0;
   uint64_t seed = 1;
   std::string trace;
   bool json = false;
@@ -62,8 +63,9 @@ void run_command(const Options& options, Context& context) {
   RunOptions run;
   run.duration_s = parse_duration(options.duration, "--duration");
   run.warmup_s = parse_duration(options.warmup, "--warmup");
-  if (options.clients < 0 || options.rate < 0) fail("--clients and --rate must be positive");
-  run.clients = options.clients > 0 ? options.clients : 1;
+  if (options.clients < 0 || options.rate < 0 || options.rounds < 0)
+    fail("--clients, --rate and --rounds must be positive");
+  run.clients = std::max(options.clients, 1);
   run.rate_per_s = options.rate;
   run.seed = options.seed;
   run.record_spans = !options.trace.empty();
@@ -77,11 +79,13 @@ void run_command(const Options& options, Context& context) {
     context.err << line << std::flush;
   };
   SimOptions sim;
-  sim.mode = run.rate_per_s > 0 ? "open" : "closed";
+  sim.mode = run.rate_per_s > 0 ? "open" : options.clients > 0 ? "closed" : "saturate";
   sim.clients = run.clients;
   sim.rate_per_s = run.rate_per_s;
+  sim.inflight = options.rounds;
   sim.seed = run.seed;
   const SimResult predicted = simulate(problem, plan, sim);
+  if (sim.mode == "saturate") run.rounds_in_flight = predicted.inflight;
 
   interrupted = false;
   auto previous = std::signal(SIGINT, on_interrupt);
@@ -104,6 +108,7 @@ void run_command(const Options& options, Context& context) {
     nlohmann::json j = {{"plan", options.plan},
                         {"strategy", plan.strategy},
                         {"workload", sim.mode},
+                        {"rounds_in_flight", run.rounds_in_flight},
                         {"window_s", result.window_s},
                         {"weighted_throughput", result.weighted_throughput_per_s},
                         {"predicted_weighted_throughput", summed_throughput(predicted)},
@@ -131,8 +136,12 @@ void run_command(const Options& options, Context& context) {
     context.out << j.dump(2) << '\n';
     return;
   }
+  const std::string workload =
+      sim.mode == "saturate"
+          ? fmt::format("saturate ({} weighted rounds in flight)", run.rounds_in_flight)
+          : sim.mode;
   context.out << fmt::format("{} ({}), {} workload, {:.1f} s measured\n\n", options.plan,
-                             plan.strategy, sim.mode, result.window_s);
+                             plan.strategy, workload, result.window_s);
   Table table({"tenant", "done", "failed", "req/s", "predicted", "diff", "p50 ms", "p95 ms",
                "p99 ms", "pred p99", "SLO"});
   for (size_t t = 0; t < result.tenants.size(); ++t) {
@@ -172,10 +181,19 @@ void add_run_command(CLI::App& app, Context& context) {
       ->capture_default_str();
   command->add_option("--warmup", options->warmup, "Requests finishing earlier are not counted")
       ->capture_default_str();
-  auto* clients = command->add_option("--clients", options->clients,
-                                      "Closed loop: clients per tenant (default 1)");
-  command->add_option("--rate", options->rate, "Open loop: Poisson requests per second per tenant")
-      ->excludes(clients);
+  auto* clients = command->add_option(
+      "--clients", options->clients, "Closed loop: clients per tenant, each waiting for its reply");
+  auto* rate =
+      command
+          ->add_option("--rate", options->rate, "Open loop: Poisson requests per second per tenant")
+          ->excludes(clients);
+  command
+      ->add_option("--rounds", options->rounds,
+                   "Saturate (the workload without --clients or --rate): weighted rounds in "
+                   "flight, tenant i sending w_i requests a round (default: as many as the "
+                   "simulator needs to keep every processor busy)")
+      ->excludes(clients)
+      ->excludes(rate);
   command->add_option("--seed", options->seed, "Seed of inputs and arrivals")
       ->capture_default_str();
   command->add_option("--trace", options->trace,

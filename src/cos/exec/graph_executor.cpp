@@ -53,11 +53,11 @@ bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node&
 GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
     : graph_(std::move(graph)), backend_(backend) {
   compile(
-      fallback, [&](int) { return &backend_; }, [](int, int) { return true; }, true);
+      fallback, [&](int) { return &backend_; }, [](int, int) { return true; },
+      [](const std::vector<ExecStep>&) { return StepOrder(sequential); });
 }
 
-GraphExecutor::GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback,
-                             bool reuse_memory)
+GraphExecutor::GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback)
     : graph_(std::move(graph)), backend_(*placement.backend.at(0)) {
   if (placement.backend.size() != graph_.nodes.size() ||
       placement.group.size() != graph_.nodes.size())
@@ -72,17 +72,28 @@ GraphExecutor::GraphExecutor(Graph graph, const MixedPlacement& placement, Backe
         return placement.group[head] == placement.group[next] &&
                placement.backend[head] == placement.backend[next];
       },
-      reuse_memory);
+      [&](const std::vector<ExecStep>& steps) -> StepOrder {
+        std::vector<int> group;  // per step
+        for (const ExecStep& step : steps) group.push_back(placement.group[step.nodes.front()]);
+        return [group, &before = placement.group_before](int a, int b) {
+          if (group[a] == group[b]) return a < b;
+          return !before.empty() && group[a] >= 0 && group[b] >= 0 && before[group[a]][group[b]];
+        };
+      });
 }
 
-void GraphExecutor::compile(Backend* fallback, const std::function<Backend*(int)>& backend_of,
-                            const std::function<bool(int, int)>& fuses, bool reuse_memory) {
+void GraphExecutor::compile(
+    Backend* fallback, const std::function<Backend*(int)>& backend_of,
+    const std::function<bool(int, int)>& fuses,
+    const std::function<StepOrder(const std::vector<ExecStep>&)>& order_of) {
   std::vector<Backend*> begun;
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
     Backend* b = backend_of(static_cast<int>(i));
     if (std::find(begun.begin(), begun.end(), b) != begun.end()) continue;
+    std::vector<bool> mine(graph_.nodes.size());
+    for (size_t n = 0; n < mine.size(); ++n) mine[n] = backend_of(static_cast<int>(n)) == b;
     b->bind_thread();
-    b->begin(graph_);
+    b->begin(graph_, mine);
     begun.push_back(b);
   }
   Backend* bound = nullptr;
@@ -141,7 +152,7 @@ void GraphExecutor::compile(Backend* fallback, const std::function<Backend*(int)
   if (!backend_.on_host()) add_copy_steps(alias);
   std::vector<StepAccess> accesses;
   for (const auto& step : steps_) accesses.push_back(step.access);
-  memory_ = plan_memory(graph_, accesses, alias, reuse_memory);
+  memory_ = plan_memory(graph_, accesses, alias, order_of(steps_));
   arena_ = static_cast<std::byte*>(
       backend_.allocate(std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
   release_packed_constants();

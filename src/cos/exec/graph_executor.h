@@ -25,10 +25,13 @@ struct ExecStep {
 
 // Where each node of a graph runs when its nodes run on several host backends (which
 // share memory): a backend per node (views follow their input), and a group per node:
-// nodes fuse only with nodes of the same group and backend (the runtime's units).
+// nodes fuse only with nodes of the same group and backend (the runtime's units). A group's
+// steps run in order; groups may run concurrently unless `group_before[a][b]` says that
+// group a always ends before group b starts: only then may b reuse a's memory.
 struct MixedPlacement {
-  std::vector<Backend*> backend;  // per node
-  std::vector<int> group;         // per node
+  std::vector<Backend*> backend;                // per node
+  std::vector<int> group;                       // per node
+  std::vector<std::vector<bool>> group_before;  // per pair of groups; empty: no order known
 };
 
 // Runs a whole Graph on one backend. The constructor compiles every node (on `backend`,
@@ -40,10 +43,10 @@ struct MixedPlacement {
 class GraphExecutor {
  public:
   GraphExecutor(Graph graph, Backend& backend, Backend* fallback = nullptr);
-  // Nodes on the backends `placement` gives (all host backends); with `reuse_memory` false
-  // every value has memory of its own, so that steps may run concurrently as their data
-  // allows (run_step on arenas of the caller's).
-  GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback, bool reuse_memory);
+  // Nodes on the backends `placement` gives (all host backends), memory planned for steps
+  // that run concurrently as the placement's group order allows (run_step on arenas of the
+  // caller's).
+  GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback);
   ~GraphExecutor();
   GraphExecutor(const GraphExecutor&) = delete;
   GraphExecutor& operator=(const GraphExecutor&) = delete;
@@ -74,9 +77,11 @@ class GraphExecutor {
   // Runs the steps that are not copies: from the recording where the backend made one.
   void run_kernels(std::vector<double>* step_ms);
   // Compiles every node on backend_of(node) (fusing a node into its producer's step when
-  // `fuses` allows), then plans the memory and allocates the arena.
+  // `fuses` allows), then plans the memory for the step order `order_of` gives the
+  // compiled steps and allocates the arena.
   void compile(Backend* fallback, const std::function<Backend*(int)>& backend_of,
-               const std::function<bool(int, int)>& fuses, bool reuse_memory);
+               const std::function<bool(int, int)>& fuses,
+               const std::function<StepOrder(const std::vector<ExecStep>&)>& order_of);
   void* arena_pointer(int value) const;
   const void* value_pointer(int value) const;
 

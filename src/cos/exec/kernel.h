@@ -57,8 +57,9 @@ class Backend {
   // Compiles `group` (a supported node, then the nodes fused into it).
   virtual std::unique_ptr<Kernel> compile(const Graph& graph,
                                           std::span<const Node* const> group) = 0;
-  // Called before the nodes of `graph` are compiled, in order, for one executor.
-  virtual void begin(const Graph& graph) {}
+  // Called before the nodes of `graph` are compiled, in order, for one executor; `mine[n]`
+  // says whether this backend compiles node n (others read what it writes in plain layout).
+  virtual void begin(const Graph& graph, const std::vector<bool>& mine) {}
   // Makes the calling thread ready to compile and run this backend's kernels (thread
   // count, pinning); called before compile() and before each graph run.
   virtual void bind_thread() {}

@@ -1,7 +1,6 @@
 #include "cos/exec/memory_plan.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace cosched {
 namespace {
@@ -13,14 +12,14 @@ int64_t aligned(int64_t bytes) {
 struct Buffer {
   int value;
   int64_t bytes;
-  int first, last;
+  std::vector<int> touches;  // steps; -1 before the first, steps.size() after the last
   int64_t offset = -1;
 };
 
 }  // namespace
 
 MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
-                       const std::vector<int>& alias, bool reuse) {
+                       const std::vector<int>& alias, const StepOrder& order) {
   const size_t n = graph.values.size();
   MemoryPlan plan;
   plan.offset.assign(n, -1);
@@ -31,13 +30,11 @@ MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
     plan.root[v] = r;
   }
   const int before = -1, after = static_cast<int>(steps.size());
-  std::vector<int> first(n, std::numeric_limits<int>::max()),
-      last(n, std::numeric_limits<int>::min());
+  std::vector<std::vector<int>> touches(n);
   auto touch = [&](int v, int step) {
     if (v < 0) return;
-    int r = plan.root[v];
-    first[r] = std::min(first[r], step);
-    last[r] = std::max(last[r], step);
+    auto& list = touches[plan.root[v]];
+    if (list.empty() || list.back() != step) list.push_back(step);
   };
   for (int v : graph.inputs) touch(v, before);
   for (size_t s = 0; s < steps.size(); ++s) {
@@ -45,22 +42,31 @@ MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
     for (int v : steps[s].writes) touch(v, static_cast<int>(s));
   }
   for (int v : graph.outputs) touch(v, after);
+  auto precedes = [&](int a, int b) {
+    if (a == before || b == after) return a != b;
+    return b != before && a != after && order(a, b);
+  };
+  auto all_before = [&](const Buffer& x, const Buffer& y) {
+    for (int a : x.touches)
+      for (int b : y.touches)
+        if (!precedes(a, b)) return false;
+    return true;
+  };
 
   std::vector<Buffer> buffers;
   for (size_t v = 0; v < n; ++v) {
-    if (plan.root[v] != static_cast<int>(v) || first[v] > last[v] || graph.values[v].is_constant())
+    if (plan.root[v] != static_cast<int>(v) || touches[v].empty() || graph.values[v].is_constant())
       continue;
-    buffers.push_back({static_cast<int>(v), aligned(graph.values[v].bytes()),
-                       reuse ? first[v] : before, reuse ? last[v] : after});
+    buffers.push_back({static_cast<int>(v), aligned(graph.values[v].bytes()), touches[v]});
     plan.unshared += buffers.back().bytes;
   }
   std::stable_sort(buffers.begin(), buffers.end(),
                    [](const Buffer& a, const Buffer& b) { return a.bytes > b.bytes; });
   std::vector<const Buffer*> placed;
   for (Buffer& buffer : buffers) {
-    std::vector<const Buffer*> alive;  // placed buffers whose lifetimes overlap, by offset
+    std::vector<const Buffer*> alive;  // placed buffers it may not share with, by offset
     for (const Buffer* other : placed)
-      if (other->first <= buffer.last && buffer.first <= other->last) alive.push_back(other);
+      if (!all_before(*other, buffer) && !all_before(buffer, *other)) alive.push_back(other);
     std::sort(alive.begin(), alive.end(),
               [](const Buffer* a, const Buffer* b) { return a->offset < b->offset; });
     int64_t offset = 0;

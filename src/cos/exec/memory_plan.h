@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "cos/graph/graph.h"
@@ -21,15 +22,24 @@ struct MemoryPlan {
   int64_t unshared = 0;         // bytes without reuse: every buffer its own memory
 };
 
-// Static plan: each buffer lives from the step that writes it (graph inputs: before the
-// first) to the last step that reads it (graph outputs: after the last). Buffers are
-// placed largest first at the lowest offset not used by a buffer alive at the same time,
-// so memory whose lifetime has ended is reused. A buffer written by a step never shares
+// Whether step `a` ends before step `b` starts in every run (a partial order when the steps
+// of a run may execute concurrently).
+using StepOrder = std::function<bool(int a, int b)>;
+
+// Steps run one after another in index order.
+inline bool sequential(int a, int b) {
+  return a < b;
+}
+
+// Static plan: a buffer is alive from the step that writes it (graph inputs: before the
+// first step) through every step that reads it (graph outputs: after the last). Two buffers
+// may share memory only when `order` puts every step touching one before every step
+// touching the other, so memory whose lifetime has ended is reused and never overwritten
+// while a step may still read it. Buffers are placed largest first at the lowest offset
+// free of the buffers they may not share with. A buffer written by a step never shares
 // memory with what the same step reads. `alias[v]` is the value whose buffer v shares
 // (zero-cost views), or v itself.
-// With `reuse` false every buffer gets memory of its own, so that steps may run in any
-// order their data allows (the runtime runs one request's steps on several processors).
 MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
-                       const std::vector<int>& alias, bool reuse = true);
+                       const std::vector<int>& alias, const StepOrder& order = sequential);
 
 }  // namespace cosched

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <queue>
@@ -31,8 +32,10 @@ struct Context {
 
 struct Request {
   int tenant = 0;
-  int client = -1;    // closed loop: the client that sent it
-  int64_t order = 0;  // arrival number over all tenants: older requests go first
+  int client = -1;     // closed loop: the client that sent it
+  int64_t order = 0;   // arrival number over all tenants
+  int64_t round = -1;  // saturate: its round
+  int64_t age = 0;     // older requests go first: the round, else the arrival number
   int input_set = 0;
   Clock::time_point arrival;
   Context* context = nullptr;
@@ -49,7 +52,7 @@ struct Task {
 
 struct Later {
   bool operator()(const Task& a, const Task& b) const {
-    if (a.request->order != b.request->order) return a.request->order > b.request->order;
+    if (a.request->age != b.request->age) return a.request->age > b.request->age;
     return a.rank > b.rank;
   }
 };
@@ -162,7 +165,8 @@ class Runtime {
     for (size_t p = 0; p < backends_.size(); ++p) workers.emplace_back([this, p] { work(p); });
     warm_up();
     std::vector<std::thread> generators;
-    for (size_t t = 0; t < tenants_.size(); ++t) {
+    for (int64_t r = 0; r < options_.rounds_in_flight; ++r) admit_round(r);
+    for (size_t t = 0; t < tenants_.size() && options_.rounds_in_flight == 0; ++t) {
       if (options_.rate_per_s > 0)
         generators.emplace_back([this, t] { generate(static_cast<int>(t)); });
       else
@@ -225,11 +229,38 @@ class Runtime {
     }
   }
 
-  void arrive(int tenant, int client) {
+  // Saturate: round r's requests, w_i per tenant (none: the round is done at once).
+  void admit_round(int64_t round) {
+    int count = 0;
+    for (size_t t = 0; t < tenants_.size(); ++t)
+      count += requests_in_round(problem_.tenants[t].weight, round);
+    {
+      std::lock_guard lock(rounds_mutex_);
+      round_left_[round] = count + 1;  // held until every request of it has arrived
+    }
+    for (size_t t = 0; t < tenants_.size(); ++t)
+      for (int i = requests_in_round(problem_.tenants[t].weight, round); i > 0; --i)
+        arrive(static_cast<int>(t), -1, round);
+    request_of_round_done(round);
+  }
+
+  // Round r + rounds_in_flight enters when round r is done.
+  void request_of_round_done(int64_t round) {
+    {
+      std::lock_guard lock(rounds_mutex_);
+      if (--round_left_[round] > 0) return;
+      round_left_.erase(round);
+    }
+    if (!stopping_) admit_round(round + options_.rounds_in_flight);
+  }
+
+  void arrive(int tenant, int client, int64_t round = -1) {
     auto request = std::make_unique<Request>();
     request->tenant = tenant;
     request->client = client;
     request->order = order_++;
+    request->round = round;
+    request->age = round >= 0 ? round : request->order;
     request->arrival = Clock::now();
     {
       std::lock_guard lock(inflight_mutex_);
@@ -339,6 +370,7 @@ class Runtime {
     const double latency_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - request->arrival).count();
     TenantState& t = tenants_[request->tenant];
+    if (options_.on_outputs && !request->failed) report_outputs(*request);
     std::unique_ptr<Request> next;
     {
       std::lock_guard lock(t.mutex);
@@ -351,12 +383,39 @@ class Runtime {
       }
     }
     const int tenant = request->tenant, client = request->client;
+    const int64_t round = request->round;
     Context* context = request->context;
     delete request;
     if (next) launch(next.release(), context);
     if (client >= 0 && !stopping_) arrive(tenant, client);
+    if (round >= 0) request_of_round_done(round);
     std::lock_guard lock(inflight_mutex_);
     if (--inflight_ == 0) drained_.notify_all();
+  }
+
+  void report_outputs(const Request& request) {
+    const TenantState& t = tenants_[request.tenant];
+    const GraphExecutor& executor = t.program->executor();
+    const Graph& graph = executor.graph();
+    auto tensors = [&](const std::vector<int>& values, auto&& bytes_of) {
+      std::vector<Tensor> list;
+      for (size_t i = 0; i < values.size(); ++i) {
+        const Value& v = graph.values[values[i]];
+        if (v.is_constant()) {
+          list.push_back(*v.data);
+          continue;
+        }
+        list.push_back(make_tensor(v.dtype, v.shape));
+        std::memcpy(list.back().bytes.data(), bytes_of(i), list.back().bytes.size());
+      }
+      return list;
+    };
+    const auto& input_bytes = t.inputs[request.input_set];
+    options_.on_outputs(request.tenant,
+                        tensors(graph.inputs, [&](size_t i) { return input_bytes[i].data(); }),
+                        tensors(graph.outputs, [&](size_t i) {
+                          return executor.value_in(request.context->arena, graph.outputs[i]);
+                        }));
   }
 
   RunResult result() {
@@ -418,6 +477,8 @@ class Runtime {
   std::vector<std::vector<std::pair<double, double>>> busy_;  // per processor: (start, end) s
   std::mutex spans_mutex_;
   std::vector<Span> spans_;
+  std::mutex rounds_mutex_;
+  std::map<int64_t, int> round_left_;  // saturate: requests of each round in flight
   std::mutex inflight_mutex_;
   std::condition_variable drained_;
   int64_t inflight_ = 0;
@@ -438,7 +499,8 @@ double summed_throughput(const SimResult& result) {
 RunResult run_plan(const Problem& problem, const Plan& plan, const RunOptions& options) {
   check_plan(problem, plan);
   if (options.duration_s <= 0) fail("run: duration must be positive");
-  if (options.rate_per_s <= 0 && options.clients < 1) fail("run: at least one client per tenant");
+  if (options.rate_per_s <= 0 && options.rounds_in_flight <= 0 && options.clients < 1)
+    fail("run: at least one client per tenant");
   Runtime runtime(problem, plan, options);
   return runtime.run();
 }

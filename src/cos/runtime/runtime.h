@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cos/graph/tensor.h"
 #include "cos/sched/plan.h"
 #include "cos/sim/simulator.h"
 
@@ -15,12 +16,20 @@ struct RunOptions {
   double warmup_s = 0.5;  // requests finishing earlier are not counted
   int clients = 1;        // closed loop: clients per tenant, each waiting for its last reply
   double rate_per_s = 0;  // open loop (when > 0): Poisson arrivals per tenant
+  // Saturate (when > 0, instead of clients): weighted rounds like the simulator's, tenant i
+  // sending w_i requests a round, this many rounds in flight; measures the plan's period.
+  int rounds_in_flight = 0;
   int max_contexts = 64;  // request contexts (arenas) per tenant; later arrivals wait
   uint64_t seed = 1;
   bool record_spans = false;
   // Called about five times a second with the requests completed so far per tenant.
   std::function<void(double elapsed_s, const std::vector<int64_t>& completed)> on_progress;
   const std::atomic<bool>* interrupt = nullptr;  // set (Ctrl-C): stop generating early
+  // Called (from worker threads) with each completed request's inputs and outputs, in the
+  // order of the graph's inputs and outputs: to check results; costs copies.
+  std::function<void(int tenant, const std::vector<Tensor>& inputs,
+                     const std::vector<Tensor>& outputs)>
+      on_outputs;
 };
 
 struct RunTenant {

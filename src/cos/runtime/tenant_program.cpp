@@ -6,6 +6,30 @@
 #include "cos/onnx/import.h"
 
 namespace cosched {
+namespace {
+
+// before[a][b]: unit a is an ancestor of unit b, so it always ends before b starts.
+std::vector<std::vector<bool>> ordered_units(const SchedGraph& sched) {
+  const size_t n = sched.units.size();
+  std::vector<std::vector<bool>> before(n, std::vector<bool>(n, false));
+  std::vector<int> waiting(n), ready;
+  for (size_t u = 0; u < n; ++u)
+    if ((waiting[u] = static_cast<int>(sched.preds[u].size())) == 0) ready.push_back(u);
+  while (!ready.empty()) {  // topological order: a unit's predecessors are complete first
+    const int u = ready.back();
+    ready.pop_back();
+    for (int p : sched.preds[u]) {
+      before[p][u] = true;
+      for (size_t a = 0; a < n; ++a)
+        if (before[a][p]) before[a][u] = true;
+    }
+    for (int s : sched.succs[u])
+      if (--waiting[s] == 0) ready.push_back(s);
+  }
+  return before;
+}
+
+}  // namespace
 
 TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenant,
                              const std::vector<Backend*>& backends, Backend& fallback) {
@@ -29,7 +53,8 @@ TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenan
       fail("tenant '{}': node '{}' belongs to no unit of the plan", t.name, graph.nodes[n].name);
   for (auto& b : placement.backend)
     if (!b) b = backends.at(0);  // views: compiled by no backend
-  executor_ = std::make_unique<GraphExecutor>(std::move(graph), placement, &fallback, false);
+  placement.group_before = ordered_units(sched);
+  executor_ = std::make_unique<GraphExecutor>(std::move(graph), placement, &fallback);
   unit_steps_.resize(sched.units.size());
   const auto& steps = executor_->steps();
   for (size_t s = 0; s < steps.size(); ++s) {

@@ -9,8 +9,9 @@
 namespace cosched {
 
 // One tenant of a plan, compiled for the runtime: the nodes of each unit on the backend of
-// the processor the plan gives the unit (fused only within the unit), with no memory
-// reuse across steps so that units of one request may run on several processors at once.
+// the processor the plan gives the unit (fused only within the unit). Units of one request
+// may run on several processors at once, so a value reuses another's memory only when the
+// unit order puts every use of the one before every use of the other.
 // Owns the executor; the backends must outlive it.
 class TenantProgram {
  public:

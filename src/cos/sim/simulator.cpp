@@ -256,15 +256,10 @@ class Simulation {
   bool in_window(double t) const { return t >= window_from_ && t < window_to_; }
 
   // --- saturate: weighted rounds ----------------------------------------------------------
-  int requests_in_round(int tenant, int64_t round) const {
-    double w = problem_.tenants[tenant].weight;
-    return static_cast<int>(std::floor((round + 1) * w + 1e-9) - std::floor(round * w + 1e-9));
-  }
-
   void admit_round(int64_t round) {
     int count = 0;
     for (size_t t = 0; t < problem_.tenants.size(); ++t) {
-      int n = requests_in_round(static_cast<int>(t), round);
+      int n = requests_in_round(problem_.tenants[t].weight, round);
       for (int i = 0; i < n; ++i) admit(static_cast<int>(t), round);
       count += n;
     }
@@ -436,6 +431,11 @@ class Simulation {
 };
 
 }  // namespace
+
+int requests_in_round(double weight, int64_t round) {
+  return static_cast<int>(std::floor((round + 1) * weight + 1e-9) -
+                          std::floor(round * weight + 1e-9));
+}
 
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options) {
   if (options.mode != "saturate" || options.inflight > 0)

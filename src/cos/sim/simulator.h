@@ -60,6 +60,10 @@ struct SimResult {
 // Deterministic for a seed.
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options = {});
 
+// Saturate: the requests a tenant of weight w sends in round r (w per round on average,
+// also for fractional weights).
+int requests_in_round(double weight, int64_t round);
+
 // True if every tenant with an SLO meets it at p99.
 bool meets_slos(const Problem& problem, const SimResult& result);
 

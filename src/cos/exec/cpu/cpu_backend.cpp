@@ -299,7 +299,7 @@ bool CpuBackend::layout_free(const Graph& graph, int value) const {
   if (v.consumers.empty() || graph.is_graph_output(value)) return false;
   for (int c : v.consumers) {
     const Node& n = graph.nodes[c];
-    if (n.is_view) return false;
+    if (n.is_view || !mine_.at(c)) return false;
     if ((n.op == "Conv" || is_pool(n.op)) && n.inputs[0] == value &&
         std::count(n.inputs.begin(), n.inputs.end(), value) == 1)
       continue;

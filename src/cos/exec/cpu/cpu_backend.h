@@ -26,7 +26,10 @@ class CpuBackend : public Backend {
                 const Node& next) const override;
   std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
   void bind_thread() override;
-  void begin(const Graph& graph) override { layouts_.clear(); }
+  void begin(const Graph& graph, const std::vector<bool>& mine) override {
+    layouts_.clear();
+    mine_ = mine;
+  }
   const CoreSet& cores() const { return cores_; }
 
  private:
@@ -35,8 +38,9 @@ class CpuBackend : public Backend {
   std::unique_ptr<Kernel> fastest(const Graph& graph, std::span<const Node* const> group,
                                   const dnnl_ops::StoredLayouts& io);
   dnnl::memory::desc stored(const Graph& graph, int value) const;
-  // Whether every reader of `value` takes it in any layout (Conv and pooling inputs, a
-  // residual that a Conv will fuse), so that its producer may keep its own layout.
+  // Whether every reader of `value` is compiled here and takes it in any layout (Conv and
+  // pooling inputs, a residual that a Conv will fuse), so that its producer may keep its
+  // own layout.
   bool layout_free(const Graph& graph, int value) const;
 
   CoreSet cores_;
@@ -45,6 +49,7 @@ class CpuBackend : public Backend {
   std::map<std::string, int> choices_;  // op signature -> fastest variant
   // The layouts of the values of the graph being compiled that are not plain.
   std::unordered_map<int, dnnl::memory::desc> layouts_;
+  std::vector<bool> mine_;  // per node of that graph: compiled by this backend
 };
 
 }  // namespace cosched
