@@ -1,48 +1,64 @@
 #!/bin/bash
 # Runs the plans of every strategy for real (`cos run`) on three zoo tenant mixes on this
-# machine's cores as cpu:0 + cpu:1 (single: one cpu:0-1 processor with two threads), each
-# after the other in one run, and prints measured against predicted throughput and p99.
+# machine's cores as cpu:0 + cpu:1 (single: one cpu:0-1 processor with two threads), side by
+# side in one run, and prints measured against predicted throughput and p99. This machine's
+# speed drifts over minutes, so each mix is profiled right before its runs, and the runs of
+# the five plans alternate over REPS repetitions (medians reported).
 # The workload is `cos run`'s default, weighted rounds that keep every processor busy (the
 # period the plans are searched for); CLIENTS runs a closed loop instead.
-# Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [CLIENTS]   (results in .cache/runtime-mixes)
+# Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS]
+# (results in .cache/runtime-mixes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cos=${1:-build}/cos
 seconds=${2:-5}
-clients=${3:-}
+reps=${3:-2}
+clients=${4:-}
 workload=${clients:+--clients $clients}
 out=.cache/runtime-mixes
 mkdir -p "$out"
 mixes=("resnet18 mobilenet_v2 squeezenet1_1"
        "googlenet efficientnet_b0 shufflenet_v2_x1_0"
        "mobilenet_v2 squeezenet1_1 shufflenet_v2_x1_0 efficientnet_b0")
-models=$(for mix in "${mixes[@]}"; do echo $mix; done | tr ' ' '\n' | sort -u | sed 's|^|models/|; s|$|.onnx|')
+strategies=(single model layer heft cos)
 $cos platform detect --split 1,1 -o $out/cpu2.json >/dev/null
 $cos platform detect -o $out/cpu01.json >/dev/null
-[[ -f $out/profile2.json ]] || $cos profile --platform $out/cpu2.json $models -o $out/profile2.json --quiet
-[[ -f $out/profile01.json ]] || $cos profile --platform $out/cpu01.json $models -o $out/profile01.json --quiet --no-concurrency
 for i in "${!mixes[@]}"; do
-  args=$(for m in ${mixes[$i]}; do echo "--model models/$m.onnx"; done)
-  for s in model layer heft cos; do
-    $cos plan --platform $out/cpu2.json --profile $out/profile2.json $args --strategy $s -o $out/mix$i-$s.json >/dev/null
-    $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run.json 2>/dev/null
+  models=$(for m in ${mixes[$i]}; do echo "models/$m.onnx"; done)
+  args=$(for m in $models; do echo "--model $m"; done)
+  $cos profile --platform $out/cpu2.json $models -o $out/mix$i-profile2.json --quiet
+  $cos profile --platform $out/cpu01.json $models -o $out/mix$i-profile01.json --quiet --no-concurrency
+  for s in "${strategies[@]}"; do
+    if [[ $s == single ]]; then platform=cpu01; else platform=cpu2; fi
+    p=${platform#cpu}
+    $cos plan --platform $out/$platform.json --profile $out/mix$i-profile$p.json $args --strategy $s \
+      -o $out/mix$i-$s.json >/dev/null
   done
-  $cos plan --platform $out/cpu01.json --profile $out/profile01.json $args --strategy single -o $out/mix$i-single.json >/dev/null
-  $cos run $out/mix$i-single.json --duration ${seconds}s $workload --json > $out/mix$i-single.run.json 2>/dev/null
+  for r in $(seq 1 "$reps"); do
+    for s in "${strategies[@]}"; do
+      $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run$r.json 2>/dev/null
+    done
+  done
 done
-/usr/bin/python3 - "$out" "${#mixes[@]}" "$clients" <<'PY'
-import json, sys
-out, n, clients = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+/usr/bin/python3 - "$out" "${#mixes[@]}" "$reps" "$clients" "${strategies[@]}" <<'PY'
+import json, statistics, sys
+out, n, reps, clients, strategies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+median = statistics.median
 for i in range(n):
-    runs = {s: json.load(open(f"{out}/mix{i}-{s}.run.json")) for s in ("single", "model", "layer", "heft", "cos")}
-    names = [t["name"] for t in runs["cos"]["tenants"]]
-    print(f"\nmix {i + 1}: {', '.join(names)} ({f'closed loop, {clients} clients per tenant' if clients else 'saturate'})")
+    runs = {s: [json.load(open(f"{out}/mix{i}-{s}.run{r}.json")) for r in range(1, reps + 1)] for s in strategies}
+    names = [t["name"] for t in runs["cos"][0]["tenants"]]
+    workload = f"closed loop, {clients} clients per tenant" if clients else "saturate"
+    print(f"\nmix {i + 1}: {', '.join(names)} ({workload}; medians of {reps} runs)")
     print(f"{'strategy':<8} {'req/s':>8} {'predicted':>9} {'vs best baseline':>16} {'worst thr diff':>14} {'worst p99 diff':>14}")
-    best = max(runs[s]["weighted_throughput"] for s in ("single", "model", "layer", "heft"))
-    for s, r in runs.items():
-        thr = [t["throughput"] / t["predicted_throughput"] - 1 for t in r["tenants"] if t["predicted_throughput"] > 0]
-        p99 = [t["p99_ms"] / t["predicted_p99_ms"] - 1 for t in r["tenants"] if t["predicted_p99_ms"] > 0]
-        worst = lambda xs: max(xs, key=abs) if xs else float("nan")
-        print(f"{s:<8} {r['weighted_throughput']:>8.1f} {r['predicted_weighted_throughput']:>9.1f} "
-              f"{r['weighted_throughput'] / best:>16.3f} {100 * worst(thr):>13.1f}% {100 * worst(p99):>13.1f}%")
+    thr = {s: median(r["weighted_throughput"] for r in runs[s]) for s in strategies}
+    best = max(thr[s] for s in strategies if s != "cos")
+    worst = lambda xs: max(xs, key=abs) if xs else float("nan")
+    for s in strategies:
+        tenants = range(len(names))
+        t_thr = [median(r["tenants"][t]["throughput"] for r in runs[s]) / runs[s][0]["tenants"][t]["predicted_throughput"] - 1
+                 for t in tenants if runs[s][0]["tenants"][t]["predicted_throughput"] > 0]
+        t_p99 = [median(r["tenants"][t]["p99_ms"] for r in runs[s]) / runs[s][0]["tenants"][t]["predicted_p99_ms"] - 1
+                 for t in tenants if runs[s][0]["tenants"][t]["predicted_p99_ms"] > 0]
+        print(f"{s:<8} {thr[s]:>8.1f} {runs[s][0]['predicted_weighted_throughput']:>9.1f} "
+              f"{thr[s] / best:>16.3f} {100 * worst(t_thr):>13.1f}% {100 * worst(t_p99):>13.1f}%")
 PY

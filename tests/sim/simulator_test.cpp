@@ -4,6 +4,7 @@
 
 #include "cos/common/error.h"
 #include "cos/sched/loads.h"
+#include "cos/sched/strategy.h"
 #include "support/sched_support.h"
 
 namespace cosched {
@@ -151,6 +152,36 @@ TEST(Simulator, RejectsBadPlansAndOptions) {
   SimOptions options;
   options.mode = "sideways";
   EXPECT_THROW(simulate(problem, plan, options), Error);
+}
+
+}  // namespace
+}  // namespace cosched
+
+namespace cosched {
+namespace {
+
+// Between CPU groups a link's time is the receiver's: it reads the data out of the other
+// cores' caches. The loads, the simulator and the optimum all charge it to the receiver.
+TEST(ReceiverPays, CpuToCpuReadsCostTheReceivingProcessor) {
+  Platform platform = test::cpu_platform(2);
+  platform.links.push_back({0, 1, 0.0, 1.0});  // 1 GB/s: 1 MB costs 1 ms
+  platform.links.push_back({1, 0, 0.0, 1.0});
+  platform.finalize();
+  ASSERT_TRUE(platform.links[0].receiver_pays);
+  EXPECT_EQ(platform.copy_resource(0), 1);
+  Problem problem = test::make_problem(
+      platform, {test::make_tenant("t", platform, {{"a", {1, 1}, 1e6}, {"b", {1, 1}}}, {{0, 1}})});
+  Placement placement = {{0, 0, 1, 1}};  // input, a on cpu:0; b, output on cpu:1
+  const Loads loads = compute_loads(problem, placement);
+  EXPECT_NEAR(loads.resource_ms[0], 1.0, 1e-9);
+  EXPECT_NEAR(loads.resource_ms[1], 2.0, 1e-9);  // b plus reading a's output
+  Plan plan = run_strategy("milp", problem, {});
+  EXPECT_NEAR(*plan.bound_ms, 2.0, 1e-6);  // splitting saves nothing: one side reads 1 ms
+  Plan split = plan;
+  split.placement = placement;
+  const SimResult sim = simulate(problem, split);
+  EXPECT_NEAR(sim.period_ms, 2.0, 0.05);
+  EXPECT_NEAR(sim.utilisation[1], 1.0, 0.03);
 }
 
 }  // namespace

@@ -138,11 +138,14 @@ std::vector<Tenant> build_tenants(const std::vector<std::string>& specs, const P
     tenant.slo_ms = model.slo_ms;
     Graph graph = import_model(model.path, import);
     std::vector<std::vector<double>> node_ms;
-    if (profile)
+    std::vector<std::vector<int>> fused;
+    if (profile) {
       node_ms = profile_node_costs(*profile, args.profile, platform, graph, model.path,
                                    tenant.model_hash);
-    tenant.graph =
-        sched_graph_from_graph(graph, platform, tenant.name, profile ? &node_ms : nullptr);
+      fused = profile_fused_steps(*profile, args.profile, graph, model.path, tenant.model_hash);
+    }
+    tenant.graph = sched_graph_from_graph(graph, platform, tenant.name,
+                                          profile ? &node_ms : nullptr, profile ? &fused : nullptr);
     tenants.push_back(std::move(tenant));
   }
   return tenants;

@@ -86,14 +86,12 @@ void GraphExecutor::compile(
     Backend* fallback, const std::function<Backend*(int)>& backend_of,
     const std::function<bool(int, int)>& fuses,
     const std::function<StepOrder(const std::vector<ExecStep>&)>& order_of) {
-  std::vector<Backend*> begun;
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    Backend* b = backend_of(static_cast<int>(i));
+  std::vector<Backend*> compiled_by(graph_.nodes.size()), begun;
+  for (size_t n = 0; n < compiled_by.size(); ++n) compiled_by[n] = backend_of(static_cast<int>(n));
+  for (Backend* b : compiled_by) {
     if (std::find(begun.begin(), begun.end(), b) != begun.end()) continue;
-    std::vector<bool> mine(graph_.nodes.size());
-    for (size_t n = 0; n < mine.size(); ++n) mine[n] = backend_of(static_cast<int>(n)) == b;
     b->bind_thread();
-    b->begin(graph_, mine);
+    b->begin(graph_, compiled_by);
     begun.push_back(b);
   }
   Backend* bound = nullptr;

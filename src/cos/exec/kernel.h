@@ -57,12 +57,16 @@ class Backend {
   // Compiles `group` (a supported node, then the nodes fused into it).
   virtual std::unique_ptr<Kernel> compile(const Graph& graph,
                                           std::span<const Node* const> group) = 0;
-  // Called before the nodes of `graph` are compiled, in order, for one executor; `mine[n]`
-  // says whether this backend compiles node n (others read what it writes in plain layout).
-  virtual void begin(const Graph& graph, const std::vector<bool>& mine) {}
+  // Called before the nodes of `graph` are compiled, in order, for one executor;
+  // `compiled_by[n]` is the backend that compiles node n (backends of one kind may hand
+  // values to each other in layouts of their own; others get plain layout).
+  virtual void begin(const Graph& graph, const std::vector<Backend*>& compiled_by) {}
   // Makes the calling thread ready to compile and run this backend's kernels (thread
   // count, pinning); called before compile() and before each graph run.
   virtual void bind_thread() {}
+  // Undoes bind_thread for the calling thread once it has compiled kernels that threads of
+  // their own will run (its thread team ends, so no idle team competes with theirs).
+  virtual void release_thread() {}
 
   // Where its kernels read and write. A host backend (the default) works in host memory;
   // a device backend allocates its arenas on the device, and the executor moves a run's

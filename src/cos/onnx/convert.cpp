@@ -224,7 +224,7 @@ void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::Tensor
   proto->set_raw_data(tensor.bytes.data(), tensor.bytes.size());
 }
 
-Graph graph_from_proto(const onnx::ModelProto& model) {
+Graph graph_from_proto(onnx::ModelProto& model) {
   const auto& proto = model.graph();
   Graph graph;
   graph.name = proto.name();
@@ -239,7 +239,7 @@ Graph graph_from_proto(const onnx::ModelProto& model) {
     by_name[graph.values[id].name] = id;
     return id;
   };
-  for (const auto& init : proto.initializer()) {
+  for (auto& init : *model.mutable_graph()->mutable_initializer()) {
     std::string what = fmt::format("initializer '{}'", init.name());
     Tensor tensor = tensor_from_proto(init, what);
     Value value{
@@ -247,6 +247,7 @@ Graph graph_from_proto(const onnx::ModelProto& model) {
     value.is_initializer = true;
     value.data = std::make_shared<const Tensor>(std::move(tensor));
     define(std::move(value), what);
+    onnx::TensorProto().Swap(&init);  // frees its data now (Clear() keeps the capacity)
   }
   for (const auto& input : proto.input()) {
     if (by_name.count(input.name())) continue;  // old models list initializers as inputs too

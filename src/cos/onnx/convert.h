@@ -14,8 +14,10 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
 void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::TensorProto* proto);
 
 // ModelProto -> Graph, without shape inference: values carry the types the model
-// declares; Constant nodes become constants; the graph is linked (cycles rejected).
-Graph graph_from_proto(const onnx::ModelProto& model);
+// declares; Constant nodes become constants; the graph is linked (cycles rejected). Each
+// initializer's data is freed from `model` once converted, so a large model is not held
+// twice.
+Graph graph_from_proto(onnx::ModelProto& model);
 
 // Graph -> ModelProto. Constants above `inline_limit` elements are declared as typed
 // graph inputs instead of initializers, which is all shape inference needs of them.

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "cos/common/error.h"
 #include "cos/common/text.h"
@@ -19,15 +18,6 @@ namespace {
 constexpr int kMinOpset = 7;
 constexpr int kMaxOpset = 17;
 constexpr int kMaxSimplifyRounds = 32;
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) fail("{}: cannot open file", path);
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (file.bad()) fail("{}: cannot read file", path);
-  return bytes.str();
-}
 
 void check_opset(const onnx::ModelProto& model) {
   for (const auto& opset : model.opset_import()) {
@@ -140,17 +130,20 @@ Graph simplify_graph(Graph graph) {
   return mark_views(std::move(graph));
 }
 
-Graph import_model_bytes(const std::string& bytes, const std::string& label,
-                         const ImportOptions& options) {
+namespace {
+
+// `parse` fills the model (false: not protobuf); the model's weights move into the graph.
+template <typename Parse>
+Graph import_parsed(Parse&& parse, const std::string& label, const ImportOptions& options) {
   try {
     onnx::ModelProto model;
-    if (!model.ParseFromString(bytes)) fail("not an ONNX model (protobuf parse failed)");
+    if (!parse(model)) fail("not an ONNX model (protobuf parse failed)");
     if (!model.has_graph() || model.graph().node_size() == 0)
       fail("not an ONNX model (no graph nodes)");
     check_opset(model);
     check_ops(model.graph());
     Graph graph = graph_from_proto(model);
-    model.Clear();  // the weights now live in the graph
+    model.Clear();
     apply_input_shapes(graph, options.input_shapes);
     if (!options.simplify) {  // as the file has it: runtime shape arithmetic stays unshaped
       infer_shapes(graph);
@@ -166,8 +159,26 @@ Graph import_model_bytes(const std::string& bytes, const std::string& label,
   }
 }
 
+}  // namespace
+
+Graph import_model_bytes(const std::string& bytes, const std::string& label,
+                         const ImportOptions& options) {
+  return import_parsed([&](onnx::ModelProto& model) { return model.ParseFromString(bytes); }, label,
+                       options);
+}
+
+// Parsed from the stream, not from the file's bytes in memory: a large model is then held
+// once (as protobuf), not twice, before its weights move into the graph.
 Graph import_model(const std::string& path, const ImportOptions& options) {
-  return import_model_bytes(read_file(path), path, options);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) fail("{}: cannot open file", path);
+  return import_parsed(
+      [&](onnx::ModelProto& model) {
+        const bool parsed = model.ParseFromIstream(&file);
+        if (file.bad()) fail("cannot read file");
+        return parsed;
+      },
+      path, options);
 }
 
 }  // namespace cosched

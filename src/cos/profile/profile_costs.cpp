@@ -64,4 +64,22 @@ std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
   return costs;
 }
 
+std::vector<std::vector<int>> profile_fused_steps(const Profile& profile,
+                                                  const std::string& profile_label,
+                                                  const Graph& graph, const std::string& model_path,
+                                                  const std::string& model_hash) {
+  const ProfiledModel& model = profiled_model(profile, profile_label, model_path, model_hash);
+  std::vector<std::vector<int>> fused;
+  for (const auto& [processor, steps] : model.steps)
+    for (const ProfiledStep& step : steps) {
+      if (step.nodes.size() < 2) continue;
+      for (int n : step.nodes)
+        if (n < 0 || n >= static_cast<int>(graph.nodes.size()))
+          fail("{}: model {} on {} fuses node {}, the graph has {}", profile_label, model_path,
+               processor, n, graph.nodes.size());
+      fused.push_back(step.nodes);
+    }
+  return fused;
+}
+
 }  // namespace cosched

@@ -31,4 +31,11 @@ std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
                                                     const std::string& model_path,
                                                     const std::string& model_hash);
 
+// The profiled steps of one model that fuse several nodes into one kernel, on any processor
+// (node indices of `graph`; the model must be in the profile, as for profile_node_costs).
+std::vector<std::vector<int>> profile_fused_steps(const Profile& profile,
+                                                  const std::string& profile_label,
+                                                  const Graph& graph, const std::string& model_path,
+                                                  const std::string& model_hash);
+
 }  // namespace cosched

@@ -152,6 +152,7 @@ class Runtime {
                                                             raw_backends_, reference_);
       tenants_[t].inputs = make_inputs(tenants_[t].program->executor().graph(), options.seed + t);
     }
+    for (Backend* b : raw_backends_) b->release_thread();  // the workers run the kernels
   }
 
   ~Runtime() {

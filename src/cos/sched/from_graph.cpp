@@ -43,14 +43,25 @@ double roofline_ms(const Graph& graph, const Node& node, const Processor& proces
 
 SchedGraph sched_graph_from_graph(const Graph& graph, const Platform& platform,
                                   const std::string& name,
-                                  const std::vector<std::vector<double>>* node_ms) {
+                                  const std::vector<std::vector<double>>* node_ms,
+                                  const std::vector<std::vector<int>>* fused) {
   const int n = static_cast<int>(graph.nodes.size());
-  std::vector<int> group(n);
+  std::vector<int> group(n);  // union-find; a group's root is its first node
   std::iota(group.begin(), group.end(), 0);
-  for (int i = 0; i < n; ++i) {
-    int target = fusion_target(graph, i);
-    if (target >= 0) group[i] = group[target];  // nodes are topological: the target is resolved
-  }
+  auto root = [&](int i) {
+    while (group[i] != i) i = group[i] = group[group[i]];
+    return i;
+  };
+  auto join = [&](int a, int b) {
+    a = root(a), b = root(b);
+    group[std::max(a, b)] = std::min(a, b);
+  };
+  for (int i = 0; i < n; ++i)
+    if (int target = fusion_target(graph, i); target >= 0) join(i, target);
+  if (fused)
+    for (const auto& kernel : *fused)
+      for (int node : kernel) join(node, kernel.front());
+  for (int i = 0; i < n; ++i) group[i] = root(i);
   // Groups in order of their first node: a topological order of units. Unit 0 is "input".
   std::map<int, int> unit_of_group;
   for (int i = 0; i < n; ++i) {

@@ -22,7 +22,7 @@ std::vector<double> tenant_loads(const Problem& problem, int t, const std::vecto
     loads[place[u]] += tenant.weight * graph.units[u].cost_ms[place[u]];
     for_each_copy(problem, t, static_cast<int>(u), place, [&](int, int link) {
       if (link < 0) return;
-      loads[problem.processors() + link] +=
+      loads[problem.platform.copy_resource(link)] +=
           tenant.weight * problem.platform.links[link].copy_ms(graph.units[u].out_bytes);
     });
   }

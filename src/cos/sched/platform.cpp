@@ -43,6 +43,7 @@ void Platform::finalize() {
     if (link.bandwidth_gbps <= 0 || link.latency_ms < 0)
       fail("platform: link {} needs positive bandwidth", link_name(l));
     link_table_[link.from * n + link.to] = static_cast<int>(l);
+    links[l].receiver_pays = processors[link.from].is_host() && processors[link.to].is_host();
   }
   for (size_t p = 0; p < n; ++p) {
     for (size_t q = 0; q < n; ++q) {

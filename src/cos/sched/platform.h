@@ -22,19 +22,22 @@ struct Processor {
 };
 
 // A directed link that carries copies, one at a time. A copy of b bytes occupies it for
-// latency_ms + b / bandwidth.
+// latency_ms + b / bandwidth. Between two CPU groups nothing is copied: the receiver reads
+// the data out of the other cores' caches, which takes it that long, so such a "copy"
+// occupies the receiving processor (`receiver_pays`), not a link of its own.
 struct Link {
   int from = 0;
   int to = 0;
   double latency_ms = 0;
   double bandwidth_gbps = 10;  // GB/s, 1e9 bytes per second
   bool estimated = false;      // default figures, not measured
+  bool receiver_pays = false;  // set by Platform::finalize: both ends are CPU groups
 
   double copy_ms(double bytes) const { return latency_ms + bytes / (bandwidth_gbps * 1e6); }
 };
 
-// Processors and links. CPU groups share host memory: between two of them nothing is
-// copied (no link resource), only an event is signalled.
+// Processors and links. CPU groups share host memory: between two of them a link is
+// optional (without one, a hand-over costs only the switch latency).
 struct Platform {
   std::vector<Processor> processors;
   std::vector<Link> links;
@@ -46,6 +49,11 @@ struct Platform {
   // (CPU to CPU).
   int link_between(int from, int to) const { return link_table_[from * processors.size() + to]; }
   std::string link_name(int link) const;
+  // The resource a copy on `link` occupies: the receiving processor for a link between CPU
+  // groups, else the link's own (resources are the processors, then the links).
+  int copy_resource(int link) const {
+    return links[link].receiver_pays ? links[link].to : static_cast<int>(processors.size()) + link;
+  }
   // Validates (unique ids, known kinds, every pair needing a link has one) and builds
   // the lookup table. Called by every constructor path.
   void finalize();

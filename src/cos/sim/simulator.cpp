@@ -60,7 +60,7 @@ TenantTemplate build_template(const Problem& problem, const Plan& plan, int t) {
       }
       if (copy_task[to] < 0) {
         copy_task[to] = static_cast<int>(tmpl.tasks.size());
-        tmpl.tasks.push_back({processors + link,
+        tmpl.tasks.push_back({platform.copy_resource(link),
                               platform.links[link].copy_ms(graph.units[u].out_bytes),
                               plan.rank[t][u],
                               u,

@@ -96,6 +96,14 @@ void pin_threads(const CoreSet& set) {
   }
 }
 
+void release_threads() {
+  omp_pause_resource_all(omp_pause_soft);
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  for (int core : CoreSet::all().cores) CPU_SET(core, &mask);
+  sched_setaffinity(0, sizeof(mask), &mask);
+}
+
 std::vector<std::vector<int>> team_affinity() {
   std::vector<std::vector<int>> result(omp_get_max_threads());
 #pragma omp parallel

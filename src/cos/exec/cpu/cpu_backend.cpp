@@ -209,10 +209,9 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
   size_t index = 0;
   for (const Node* node : group)
     for (int v : node->inputs) {
-      auto it = v >= 0 ? layouts_.find(v) : layouts_.end();
+      const dnnl::memory::desc* layout = v >= 0 ? blocked(graph, v) : nullptr;
       bool taken = std::find(accepted.begin(), accepted.end(), index) != accepted.end();
-      if (it != layouts_.end() && !taken)
-        to_plain.push_back({index, it->second, plain_desc(graph.values[v].shape)});
+      if (layout && !taken) to_plain.push_back({index, *layout, plain_desc(graph.values[v].shape)});
       ++index;
     }
   if (to_plain.empty()) return kernel;
@@ -290,8 +289,17 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
 }
 
 dnnl::memory::desc CpuBackend::stored(const Graph& graph, int value) const {
-  auto it = layouts_.find(value);
-  return it != layouts_.end() ? it->second : plain_desc(graph.values[value].shape);
+  const dnnl::memory::desc* layout = blocked(graph, value);
+  return layout ? *layout : plain_desc(graph.values[value].shape);
+}
+
+const dnnl::memory::desc* CpuBackend::blocked(const Graph& graph, int value) const {
+  const int producer = graph.values[value].producer;
+  if (producer < 0) return nullptr;
+  auto* owner = dynamic_cast<const CpuBackend*>(compiled_by_.at(producer));
+  if (!owner) return nullptr;
+  auto it = owner->layouts_.find(value);
+  return it != owner->layouts_.end() ? &it->second : nullptr;
 }
 
 bool CpuBackend::layout_free(const Graph& graph, int value) const {
@@ -299,7 +307,7 @@ bool CpuBackend::layout_free(const Graph& graph, int value) const {
   if (v.consumers.empty() || graph.is_graph_output(value)) return false;
   for (int c : v.consumers) {
     const Node& n = graph.nodes[c];
-    if (n.is_view || !mine_.at(c)) return false;
+    if (n.is_view || !dynamic_cast<const CpuBackend*>(compiled_by_.at(c))) return false;
     if ((n.op == "Conv" || is_pool(n.op)) && n.inputs[0] == value &&
         std::count(n.inputs.begin(), n.inputs.end(), value) == 1)
       continue;

@@ -26,9 +26,10 @@ class CpuBackend : public Backend {
                 const Node& next) const override;
   std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
   void bind_thread() override;
-  void begin(const Graph& graph, const std::vector<bool>& mine) override {
+  void release_thread() override { release_threads(); }
+  void begin(const Graph& graph, const std::vector<Backend*>& compiled_by) override {
     layouts_.clear();
-    mine_ = mine;
+    compiled_by_ = compiled_by;
   }
   const CoreSet& cores() const { return cores_; }
 
@@ -38,9 +39,12 @@ class CpuBackend : public Backend {
   std::unique_ptr<Kernel> fastest(const Graph& graph, std::span<const Node* const> group,
                                   const dnnl_ops::StoredLayouts& io);
   dnnl::memory::desc stored(const Graph& graph, int value) const;
-  // Whether every reader of `value` is compiled here and takes it in any layout (Conv and
-  // pooling inputs, a residual that a Conv will fuse), so that its producer may keep its
-  // own layout.
+  // The layout `value` is stored in when it is not plain (written by this or another cpu
+  // backend of the executor: they share memory), else nullptr.
+  const dnnl::memory::desc* blocked(const Graph& graph, int value) const;
+  // Whether every reader of `value` is compiled by a cpu backend and takes it in any layout
+  // (Conv and pooling inputs, a residual that a Conv will fuse), so that its producer may
+  // keep its own layout.
   bool layout_free(const Graph& graph, int value) const;
 
   CoreSet cores_;
@@ -49,7 +53,7 @@ class CpuBackend : public Backend {
   std::map<std::string, int> choices_;  // op signature -> fastest variant
   // The layouts of the values of the graph being compiled that are not plain.
   std::unordered_map<int, dnnl::memory::desc> layouts_;
-  std::vector<bool> mine_;  // per node of that graph: compiled by this backend
+  std::vector<Backend*> compiled_by_;  // per node of that graph
 };
 
 }  // namespace cosched

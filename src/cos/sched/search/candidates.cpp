@@ -53,7 +53,7 @@ class StagePricer {
     if (from == to) return 0;
     int link = problem_.platform.link_between(from, to);
     if (link < 0) return 0;
-    return price_[problem_.processors() + link] * tenant_.weight *
+    return price_[problem_.platform.copy_resource(link)] * tenant_.weight *
            problem_.platform.links[link].copy_ms(graph_.units[source].out_bytes);
   }
 

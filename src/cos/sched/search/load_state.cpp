@@ -30,7 +30,7 @@ void LoadState::account_copies(int t, int s, double sign) {
   const Tenant& tenant = problem_.tenants[t];
   for_each_copy(problem_, t, s, placement_[t], [&](int, int link) {
     if (link < 0) return;
-    loads_[problem_.processors() + link] +=
+    loads_[problem_.platform.copy_resource(link)] +=
         sign * tenant.weight *
         problem_.platform.links[link].copy_ms(tenant.graph.units[s].out_bytes);
   });

@@ -154,7 +154,7 @@ class Policy {
       double copy = link < 0 ? 0.0
                              : tenant.weight * problem_.platform.links[link].copy_ms(
                                                    tenant.graph.units[pred].out_bytes);
-      fn(link < 0 ? -1 : static_cast<int>(problem_.processors()) + link, copy, pred);
+      fn(link < 0 ? -1 : problem_.platform.copy_resource(link), copy, pred);
     }
   }
 

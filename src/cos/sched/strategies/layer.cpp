@@ -70,13 +70,15 @@ std::vector<Segment> best_segments(const Problem& problem, int t, const std::vec
         double bytes = graph.units[cuts[c] - 1].out_bytes;
         for (int q = 0; q < P; ++q) {
           if (mask & (1 << q)) continue;
-          int link = platform.link_between(p, q);
-          double link_load =
-              link >= 0 ? base[P + link] + tenant.weight * platform.links[link].copy_ms(bytes)
-                        : 0.0;
+          const int link = platform.link_between(p, q);
+          const int resource = link >= 0 ? platform.copy_resource(link) : -1;
+          const double copy = link >= 0 ? tenant.weight * platform.links[link].copy_ms(bytes) : 0;
+          const double link_load = resource >= P ? base[resource] + copy : 0.0;
+          const double received = resource == q ? copy : 0.0;  // q reads it from p's caches
           for (int next = c + 1; next < C; ++next) {
-            double load = std::max(
-                {current, link_load, base[q] + prefix[q][cuts[next]] - prefix[q][cuts[c]]});
+            double load =
+                std::max({current, link_load,
+                          base[q] + received + prefix[q][cuts[next]] - prefix[q][cuts[c]]});
             size_t index = at(next, mask | (1 << q), q);
             if (load < value[index]) {
               value[index] = load;

@@ -86,7 +86,7 @@ class PlacementModel {
           if (x_[t][v][q] < 0) continue;
           if (copy < 0) {
             copy = mip_.add_column(0, 1, 0, false);
-            load_terms_[P + link].emplace_back(
+            load_terms_[platform.copy_resource(link)].emplace_back(
                 copy, tenant.weight * platform.links[link].copy_ms(graph.units[u].out_bytes));
           }
           // c - x[u,p] - x[v,q] >= -1
