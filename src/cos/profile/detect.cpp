@@ -17,18 +17,6 @@ constexpr double kHostLinkLatencyMs = 0.01, kHostLinkGbps = 12;
 constexpr double kPeerLinkLatencyMs = 0.01, kPeerLinkGbps = 20;
 constexpr double kGpuGflops = 10000, kGpuGbps = 1000, kGpuLaunchMs = 0.01;
 
-std::string cpu_model() {
-  std::ifstream info("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(info, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown cpu";
-}
-
 std::vector<std::string> cpu_groups(const DetectOptions& options) {
   std::vector<int> online = CoreSet::all().cores;
   std::vector<std::string> ids;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <numeric>
 
 #include "cos/common/error.h"
@@ -94,6 +95,18 @@ void pin_threads(const CoreSet& set) {
     CPU_SET(set.cores[omp_get_thread_num()], &mask);
     sched_setaffinity(0, sizeof(mask), &mask);
   }
+}
+
+std::string cpu_model() {
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(info, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown cpu";
 }
 
 void release_threads() {

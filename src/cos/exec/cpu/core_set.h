@@ -23,6 +23,9 @@ struct CoreSet {
 // for the caller's later teams of that size, so oneDNN's parallel regions stay on the set.
 void pin_threads(const CoreSet& set);
 
+// The CPU's model name ("AMD EPYC 9654"), or "unknown cpu".
+std::string cpu_model();
+
 // Ends the calling thread's OpenMP team (its pool threads exit) and lets the thread run on
 // every core again. libgomp spins far less while it manages more threads than there are
 // cores, so an idle team left behind (say, by the thread that compiled) makes every other

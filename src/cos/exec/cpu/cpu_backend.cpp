@@ -7,6 +7,7 @@
 #include "cos/common/error.h"
 #include "cos/exec/chain_kernel.h"
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/cpu/kernel_choices.h"
 #include "cos/exec/cpu/plain_inputs.h"
 #include "cos/exec/fusion_patterns.h"
 
@@ -266,9 +267,11 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
     return conv ? dnnl_ops::conv(context_, graph, group, variant, io)
                 : dnnl_ops::matmul(context_, graph, group, variant);
   };
-  const std::string key = signature(graph, group) + layout_key(io.input) + layout_key(io.skip) +
-                          (io.free_output ? "free" : "");
-  if (auto it = choices_.find(key); it != choices_.end()) return build(it->second);
+  const std::string key = fmt::format("{} threads, {} variants|{}{}{}{}", cores_.threads(),
+                                      variants, signature(graph, group), layout_key(io.input),
+                                      layout_key(io.skip), io.free_output ? "free" : "");
+  if (auto choice = cached_kernel_choice(key); choice && *choice >= 0 && *choice < variants)
+    if (auto kernel = build(*choice)) return kernel;
   std::unique_ptr<DnnlKernel> best;
   double best_ms = 0;
   int best_variant = -1;
@@ -284,7 +287,7 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
       best_variant = v;
     }
   }
-  if (best) choices_[key] = best_variant;
+  if (best) remember_kernel_choice(key, best_variant);
   return best;
 }
 

@@ -14,8 +14,8 @@ namespace cosched {
 // The `cpu` backend: oneDNN primitives on one core set, threads pinned to its cores.
 // Conv and Gemm/MatMul fuse a following residual/bias Add and activations; where oneDNN
 // has several good layouts, compile() times each once and remembers the fastest by op
-// signature (for this core set's thread count). Ops without a oneDNN primitive run the
-// reference kernel, and say so in their implementation ("ref").
+// signature and thread count (kept on disk: kernel_choices.h). Ops without a oneDNN primitive run
+// the reference kernel, and say so in their implementation ("ref").
 class CpuBackend : public Backend {
  public:
   explicit CpuBackend(CoreSet cores);
@@ -50,7 +50,6 @@ class CpuBackend : public Backend {
   CoreSet cores_;
   DnnlContext context_;
   ReferenceBackend reference_;
-  std::map<std::string, int> choices_;  // op signature -> fastest variant
   // The layouts of the values of the graph being compiled that are not plain.
   std::unordered_map<int, dnnl::memory::desc> layouts_;
   std::vector<Backend*> compiled_by_;  // per node of that graph
