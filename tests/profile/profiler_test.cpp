@@ -109,6 +109,20 @@ TEST(Profiler, NodeCostsFeedTheSchedGraph) {
   EXPECT_NEAR(sum, f.profile.model_ms(f.profile.models[0], "cpu:0"), 1e-9);
 }
 
+// Plans keep every processor busy: costs carry the slow-down measured while the platform's
+// other processors run (a processor the platform lacks does not count).
+TEST(Profiler, NodeCostsCarryTheConcurrentSlowdown) {
+  const Fixture& f = fixture();
+  Profile profile = f.profile;
+  profile.slowdowns = {{"cpu:0", f.platform.processors[1].id, 1.5}, {"cpu:0", "cpu:9", 3}};
+  EXPECT_EQ(concurrent_slowdown(profile, "cpu:0", f.platform), 1.5);
+  auto costs = profile_node_costs(profile, "p.json", f.platform, f.models[0].graph,
+                                  f.models[0].path, f.models[0].hash);
+  double sum = 0;
+  for (double ms : costs[0]) sum += ms;
+  EXPECT_NEAR(sum, 1.5 * profile.model_ms(profile.models[0], "cpu:0"), 1e-9);
+}
+
 TEST(Profiler, MeasuredLinksAndHandoffReachThePlatform) {
   Profile profile = fixture().profile;
   profile.links[0] = {"cpu:0", "cuda:0", 0.02, 40, 0.001, 5, false};

@@ -1,5 +1,7 @@
 #include "cos/profile/profile_costs.h"
 
+#include <algorithm>
+
 #include "cos/common/error.h"
 #include "cos/profile/check.h"
 #include "cos/profile/op_signature.h"
@@ -30,6 +32,17 @@ void apply_profile_links(const Profile& profile, Platform& platform) {
   if (profile.switch_latency_ms) platform.switch_latency_ms = *profile.switch_latency_ms;
 }
 
+double concurrent_slowdown(const Profile& profile, const std::string& processor,
+                           const Platform& platform) {
+  double factor = 1;
+  for (const Slowdown& s : profile.slowdowns)
+    if (s.processor == processor) {
+      for (const Processor& other : platform.processors)
+        if (other.id == s.busy) factor = std::max(factor, s.factor);
+    }
+  return factor;
+}
+
 std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
                                                     const std::string& profile_label,
                                                     const Platform& platform, const Graph& graph,
@@ -46,6 +59,7 @@ std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
            model_path, processor.id);
     }
     costs[p].assign(graph.nodes.size(), 0.0);
+    const double slowdown = concurrent_slowdown(profile, processor.id, platform);
     for (size_t s = 0; s < steps->second.size(); ++s) {
       const ProfiledStep& step = steps->second[s];
       for (int n : step.nodes)
@@ -58,7 +72,7 @@ std::vector<std::vector<double>> profile_node_costs(const Profile& profile,
             "--shape values?)",
             profile_label, model_path, s, graph.nodes[step.nodes.front()].name);
       const OpCost& cost = profile.ops.at(step.key).costs.at(processor.id);
-      costs[p][step.nodes.front()] = cost.unsupported ? kUnsupported : cost.mean_ms;
+      costs[p][step.nodes.front()] = cost.unsupported ? kUnsupported : cost.mean_ms * slowdown;
     }
   }
   return costs;

@@ -18,8 +18,14 @@ void check_profile_platform(const Profile& profile, const std::string& profile_l
 // and bandwidth where the profile measured it, and the handoff time between processors.
 void apply_profile_links(const Profile& profile, Platform& platform);
 
+// How much slower `processor` runs while the other processors of `platform` run too: the
+// largest of the profile's measured pairwise slow-downs (1 where none was measured).
+double concurrent_slowdown(const Profile& profile, const std::string& processor,
+                           const Platform& platform);
+
 // The profile's costs of one model, per processor of `platform` and per node of `graph`:
-// each step's mean on its head node, 0 on the other nodes of the step and on views,
+// each step's mean times concurrent_slowdown (plans keep every processor busy) on its head
+// node, 0 on the other nodes of the step and on views,
 // kUnsupported where the backend cannot run the step. Refused (an error naming
 // `profile_label`) when the model's content hash is not in the profile, when a step's nodes
 // no longer have the profiled signature (imported with other --shape values), or when a
