@@ -145,7 +145,7 @@ class Runtime {
       raw_backends_.push_back(backends_.back().get());
     }
     queues_ = std::vector<ReadyQueue>(backends_.size());
-    busy_.resize(backends_.size());
+    busy_s_.assign(backends_.size(), 0.0);
     tenants_ = std::vector<TenantState>(problem.tenants.size());
     for (size_t t = 0; t < problem.tenants.size(); ++t) {
       tenants_[t].program = std::make_unique<TenantProgram>(problem, plan, static_cast<int>(t),
@@ -187,6 +187,9 @@ class Runtime {
   }
 
  private:
+  // Requests finishing earlier are not counted (a run stopped before it measures nothing).
+  double window_from() const { return std::min(options_.warmup_s, options_.duration_s / 2); }
+
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
   std::vector<int64_t> completed_counts() {
@@ -208,7 +211,7 @@ class Runtime {
       t.generated = 0;
       t.first_error.clear();
     }
-    for (auto& b : busy_) b.clear();
+    std::fill(busy_s_.begin(), busy_s_.end(), 0.0);
     spans_.clear();
     start_ = Clock::now();
   }
@@ -333,7 +336,6 @@ class Runtime {
 
   void work(size_t processor) {
     backends_[processor]->bind_thread();
-    std::vector<std::pair<double, double>>& busy = busy_[processor];
     Task task;
     while (queues_[processor].pop(task)) {
       Request& request = *task.request;
@@ -348,7 +350,9 @@ class Runtime {
         }
       }
       const double end = seconds();
-      busy.emplace_back(begin, end);
+      // Busy time in the measured window, summed as it goes (a list of intervals would
+      // grow with the run). The window ends when sending stops.
+      if (!stopping_) busy_s_[processor] += std::max(0.0, end - std::max(begin, window_from()));
       if (options_.record_spans) {
         std::lock_guard lock(spans_mutex_);
         spans_.push_back({static_cast<int>(processor), request.tenant, task.unit, false,
@@ -421,8 +425,8 @@ class Runtime {
 
   RunResult result() {
     RunResult r;
-    const double from = std::min(options_.warmup_s, stop_s_ / 2), to = stop_s_;
-    r.window_s = to - from;
+    const double from = window_from(), to = stop_s_;
+    r.window_s = std::max(to - from, 0.0);
     for (size_t i = 0; i < tenants_.size(); ++i) {
       TenantState& t = tenants_[i];
       RunTenant out;
@@ -458,9 +462,7 @@ class Runtime {
       r.weighted_throughput_per_s += out.throughput_per_s;
       r.tenants.push_back(out);
     }
-    for (const auto& intervals : busy_) {
-      double busy = 0;
-      for (auto [b, e] : intervals) busy += std::max(0.0, std::min(e, to) - std::max(b, from));
+    for (double busy : busy_s_) {
       r.utilisation.push_back(busy / std::max(r.window_s, 1e-9));
     }
     r.spans = std::move(spans_);
@@ -475,7 +477,7 @@ class Runtime {
   ReferenceBackend reference_;
   std::vector<ReadyQueue> queues_;
   std::vector<TenantState> tenants_;
-  std::vector<std::vector<std::pair<double, double>>> busy_;  // per processor: (start, end) s
+  std::vector<double> busy_s_;  // per processor, in the window; written by its worker only
   std::mutex spans_mutex_;
   std::vector<Span> spans_;
   std::mutex rounds_mutex_;
