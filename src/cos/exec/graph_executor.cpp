@@ -99,6 +99,14 @@ void GraphExecutor::compile(
   std::vector<int> alias(n_values);
   std::iota(alias.begin(), alias.end(), 0);
   std::vector<bool> done(graph_.nodes.size(), false);
+  // Per constant: the node inputs not compiled yet, and whether it must stay (a graph output,
+  // or read unpacked by a compiled kernel). Views never compile: what they alias stays.
+  std::vector<int> pending(n_values, 0);
+  std::vector<bool> kept(n_values, false);
+  for (const Node& node : graph_.nodes)
+    for (int v : node.inputs)
+      if (v >= 0) ++pending[v];
+  for (int v : graph_.outputs) kept[v] = true;
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
     if (done[i]) continue;
     const Node& head = graph_.nodes[i];
@@ -145,6 +153,7 @@ void GraphExecutor::compile(
     step.kernel = chosen->compile(graph_, group);
     step.backend = chosen->name();
     step.implementation = step.kernel->implementation();
+    release_packed_constants(step, pending, kept);
     steps_.push_back(std::move(step));
   }
   if (!backend_.on_host()) add_copy_steps(alias);
@@ -153,7 +162,6 @@ void GraphExecutor::compile(
   memory_ = plan_memory(graph_, accesses, alias, order_of(steps_));
   arena_ = static_cast<std::byte*>(
       backend_.allocate(std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
-  release_packed_constants();
   for (auto& step : steps_) {
     for (int v : step.access.reads) step.args.inputs.push_back(value_pointer(v));
     for (int v : step.access.writes)
@@ -192,19 +200,15 @@ void GraphExecutor::add_copy_steps(const std::vector<int>& alias) {
   }
 }
 
-void GraphExecutor::release_packed_constants() {
-  std::vector<bool> read(graph_.values.size(), false);
-  for (const auto& step : steps_) {
-    std::vector<size_t> packed = step.kernel->packed_inputs();
-    for (size_t i = 0; i < step.access.reads.size(); ++i)
-      if (int v = step.access.reads[i];
-          v >= 0 && std::find(packed.begin(), packed.end(), i) == packed.end())
-        read[memory_.root[v]] = true;
-  }
-  for (size_t v = 0; v < graph_.values.size(); ++v) {
-    Value& value = graph_.values[v];
-    if (value.is_constant() && !read[v] && !graph_.is_graph_output(static_cast<int>(v)))
-      value.data.reset();  // frees the weights unless the caller's graph shares them
+void GraphExecutor::release_packed_constants(const ExecStep& step, std::vector<int>& pending,
+                                             std::vector<bool>& kept) {
+  const std::vector<size_t> packed = step.kernel->packed_inputs();
+  for (size_t i = 0; i < step.access.reads.size(); ++i) {
+    const int v = step.access.reads[i];
+    if (v < 0 || !graph_.values[v].is_constant()) continue;
+    if (std::find(packed.begin(), packed.end(), i) == packed.end()) kept[v] = true;
+    if (--pending[v] == 0 && !kept[v])
+      graph_.values[v].data.reset();  // frees the weights unless the caller's graph shares them
   }
 }
 

@@ -70,8 +70,10 @@ class GraphExecutor {
   void run_step(size_t step, const KernelArgs& args) { steps_[step].kernel->run(args); }
 
  private:
-  // Drops this executor's reference to the constants that only packed kernels read.
-  void release_packed_constants();
+  // After `step` compiled: drops this executor's reference to each constant whose readers
+  // are all compiled and all packed it (so a large model's weights are not held twice).
+  void release_packed_constants(const ExecStep& step, std::vector<int>& pending,
+                                std::vector<bool>& kept);
   // For a device backend: a copy step per graph input (first) and output (last).
   void add_copy_steps(const std::vector<int>& alias);
   // Runs the steps that are not copies: from the recording where the backend made one.
