@@ -113,7 +113,7 @@ void add_demo_command(CLI::App& app, Context& context) {
           "  cos profile --platform platform.json A.onnx B.onnx -o profile.json\n"
           "  cos plan --platform platform.json --profile profile.json --model A.onnx --model "
           "B.onnx --strategy cos -o plan.json\n"
-          "  cos run plan.json --duration 10s --clients 2 --trace measured.json\n",
+          "  cos run plan.json --duration 10s --trace measured.json\n",
           *dir);
     };
   });
