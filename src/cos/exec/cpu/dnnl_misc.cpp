@@ -33,6 +33,7 @@ std::unique_ptr<DnnlKernel> single(const DnnlContext& context, const dnnl::primi
     args[inputs[i].first] = m;
   }
   memory out(dst, context.engine, nullptr);
+  kernel->set_output_desc(dst);  // a layout other than plain is what consumers must read
   kernel->bind_output(0, out);
   args[DNNL_ARG_DST] = out;
   kernel->add(primitive, args);
