@@ -12,6 +12,7 @@
 #include "cos/profile/profile_costs.h"
 #include "cos/sched/from_graph.h"
 #include "cos/sched/problem.h"
+#include "support/sched_support.h"
 #include "support/test_support.h"
 
 namespace cosched {
@@ -116,6 +117,11 @@ TEST(Profiler, NodeCostsCarryTheConcurrentSlowdown) {
   Profile profile = f.profile;
   profile.slowdowns = {{"cpu:0", f.platform.processors[1].id, 1.5}, {"cpu:0", "cpu:9", 3}};
   EXPECT_EQ(concurrent_slowdown(profile, "cpu:0", f.platform), 1.5);
+  Platform overlapping = test::cpu_platform(2);
+  overlapping.processors[1].id = "cpu:0-1";
+  overlapping.finalize();
+  profile.slowdowns.push_back({"cpu:0", "cpu:0-1", 2});  // shares core 0: not side by side
+  EXPECT_EQ(concurrent_slowdown(profile, "cpu:0", overlapping), 1.0);
   auto costs = profile_node_costs(profile, "p.json", f.platform, f.models[0].graph,
                                   f.models[0].path, f.models[0].hash);
   double sum = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cos/common/error.h"
+#include "cos/exec/cpu/core_set.h"
 #include "cos/profile/check.h"
 #include "cos/profile/op_signature.h"
 #include "cos/sched/sched_graph.h"
@@ -32,11 +33,24 @@ void apply_profile_links(const Profile& profile, Platform& platform) {
   if (profile.switch_latency_ms) platform.switch_latency_ms = *profile.switch_latency_ms;
 }
 
+namespace {
+
+// Two cpu processors sharing a core (cpu:0 and cpu:0-1) never run side by side in a plan's
+// steady state as measured: one would take the other's core.
+bool share_cores(const std::string& a, const std::string& b) {
+  if (a.rfind("cpu:", 0) != 0 || b.rfind("cpu:", 0) != 0) return false;
+  const std::vector<int> x = CoreSet::parse_any(a).cores, y = CoreSet::parse_any(b).cores;
+  return std::any_of(x.begin(), x.end(),
+                     [&](int core) { return std::find(y.begin(), y.end(), core) != y.end(); });
+}
+
+}  // namespace
+
 double concurrent_slowdown(const Profile& profile, const std::string& processor,
                            const Platform& platform) {
   double factor = 1;
   for (const Slowdown& s : profile.slowdowns)
-    if (s.processor == processor) {
+    if (s.processor == processor && !share_cores(s.processor, s.busy)) {
       for (const Processor& other : platform.processors)
         if (other.id == s.busy) factor = std::max(factor, s.factor);
     }

@@ -19,7 +19,8 @@ void check_profile_platform(const Profile& profile, const std::string& profile_l
 void apply_profile_links(const Profile& profile, Platform& platform);
 
 // How much slower `processor` runs while the other processors of `platform` run too: the
-// largest of the profile's measured pairwise slow-downs (1 where none was measured).
+// largest of the profile's measured pairwise slow-downs (1 where none was measured), leaving
+// out cpu processors that share a core with it (cpu:0 beside cpu:0-1).
 double concurrent_slowdown(const Profile& profile, const std::string& processor,
                            const Platform& platform);
 

@@ -42,6 +42,16 @@ std::vector<int> thread_cores() {
 }  // namespace
 
 CoreSet CoreSet::parse(const std::string& text) {
+  CoreSet set = parse_any(text);
+  std::vector<int> allowed = allowed_cores();
+  for (int c : set.cores)
+    if (!std::binary_search(allowed.begin(), allowed.end(), c))
+      fail("processor '{}': core {} is not available (this machine has {} cores)", text, c,
+           allowed.size());
+  return set;
+}
+
+CoreSet CoreSet::parse_any(const std::string& text) {
   if (text.rfind("cpu:", 0) != 0) fail("processor '{}': expected cpu:N, cpu:N-M or cpu:N,M", text);
   CoreSet set;
   std::string list = text.substr(4);
@@ -60,11 +70,6 @@ CoreSet CoreSet::parse(const std::string& text) {
   }
   std::sort(set.cores.begin(), set.cores.end());
   set.cores.erase(std::unique(set.cores.begin(), set.cores.end()), set.cores.end());
-  std::vector<int> allowed = allowed_cores();
-  for (int c : set.cores)
-    if (!std::binary_search(allowed.begin(), allowed.end(), c))
-      fail("processor '{}': core {} is not available (this machine has {} cores)", text, c,
-           allowed.size());
   return set;
 }
 

@@ -12,6 +12,8 @@ struct CoreSet {
   // Throws cosched::Error naming `text` when it is malformed or names a core this machine
   // does not have.
   static CoreSet parse(const std::string& text);
+  // The same without checking the cores against this machine's (a platform of another).
+  static CoreSet parse_any(const std::string& text);
   // Every online core of this machine.
   static CoreSet all();
   int threads() const { return static_cast<int>(cores.size()); }
