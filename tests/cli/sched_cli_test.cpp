@@ -5,7 +5,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "cos/models/builtin.h"
 #include "support/test_support.h"
 
 namespace cosched {
@@ -55,8 +54,7 @@ TEST(SchedCli, CompareJsonFromModels) {
   std::vector<std::string> args = {"compare", "--platform",   platform_file(dir),
                                    "--json",  "--time-limit", "10"};
   for (const char* name : {"tiny_resnet", "tiny_inception"}) {
-    std::string path = dir.file(std::string(name) + ".onnx");
-    builtin_model(name).build().save(path);
+    const std::string path = test::save_builtin(dir, name);
     args.push_back("--model");
     args.push_back(path + (std::string(name) == "tiny_resnet" ? ":w=2" : ""));
   }
@@ -111,8 +109,7 @@ TEST(SchedCli, ReplanRemoveAndAdd) {
   std::vector<std::string> args = {"plan", "--platform", platform_file(dir),   "--strategy",
                                    "cos",  "-o",         dir.file("full.json")};
   for (const char* name : {"tiny_resnet", "tiny_inception", "tiny_mobilenet"}) {
-    std::string path = dir.file(std::string(name) + ".onnx");
-    builtin_model(name).build().save(path);
+    const std::string path = test::save_builtin(dir, name);
     args.push_back("--model");
     args.push_back(path);
   }

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "cos/common/error.h"
-#include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
 #include "support/test_support.h"
 
@@ -12,8 +11,7 @@ namespace {
 
 TEST(LoadProcess, RunsAgainstASecondCosProcess) {
   test::TempDir dir;
-  std::string model = dir.file("tiny_resnet.onnx");
-  builtin_model("tiny_resnet").build().save(model);
+  const std::string model = test::save_builtin(dir, "tiny_resnet");
   TimedRun here(import_model(model), "cpu:0");
   auto [mine, theirs] = run_against_process(here, {{COS_BINARY}, {}}, model, "cpu:0", 3);
   EXPECT_GT(mine, 0);
@@ -22,8 +20,7 @@ TEST(LoadProcess, RunsAgainstASecondCosProcess) {
 
 TEST(LoadProcess, ACommandThatCannotServeIsAnError) {
   test::TempDir dir;
-  std::string model = dir.file("tiny_resnet.onnx");
-  builtin_model("tiny_resnet").build().save(model);
+  const std::string model = test::save_builtin(dir, "tiny_resnet");
   TimedRun here(import_model(model), "cpu:0");
   EXPECT_THROW(run_against_process(here, {{"/bin/true"}, {}}, model, "cpu:0", 3), Error);
   EXPECT_THROW(run_against_process(here, {{}, {}}, model, "cpu:0", 3), Error);

@@ -11,8 +11,7 @@ namespace {
 
 TEST(ProfileCli, DetectProfileCheckAndPlan) {
   test::TempDir dir;
-  std::string model = dir.file("tiny_resnet.onnx");
-  builtin_model("tiny_resnet").build().save(model);
+  const std::string model = test::save_builtin(dir, "tiny_resnet");
   std::string platform = dir.file("platform.json"), profile = dir.file("profile.json");
 
   auto detect =

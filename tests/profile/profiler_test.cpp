@@ -6,7 +6,6 @@
 #include <fstream>
 
 #include "cos/common/error.h"
-#include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
 #include "cos/profile/check.h"
 #include "cos/profile/profile_costs.h"
@@ -35,8 +34,7 @@ Platform cpu_and_estimated_gpu() {
 }
 
 ModelToProfile builtin(const std::string& name, const test::TempDir& dir) {
-  std::string path = dir.file(name + ".onnx");
-  builtin_model(name).build().save(path);
+  const std::string path = test::save_builtin(dir, name);
   return {name, path, file_hash(path), import_model(path)};
 }
 

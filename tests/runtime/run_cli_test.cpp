@@ -10,9 +10,7 @@ namespace {
 
 TEST(RunCli, RunsAPlanAndPrintsJsonWithPredictions) {
   test::TempDir dir;
-  const auto& model = builtin_models().at(1);
-  const std::string path = dir.file(model.name + ".onnx");
-  model.build().save(path);
+  const std::string path = test::save_builtin(dir, builtin_models().at(1).name);
   const std::string platform = std::string(COS_SOURCE_DIR) + "/examples/platforms/cpu2.json";
   test::CliResult plan = test::run_cli({"plan", "--platform", platform, "--model", path,
                                         "--strategy", "heft", "-o", dir.file("plan.json")});

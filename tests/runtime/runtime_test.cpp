@@ -39,10 +39,7 @@ std::pair<Problem, Plan> plan_models(const std::vector<std::string>& paths,
 }
 
 std::string save_builtin(const test::TempDir& dir, size_t index) {
-  const BuiltinModel& model = builtin_models().at(index);
-  const std::string path = dir.file(model.name + ".onnx");
-  model.build().save(path);
-  return path;
+  return test::save_builtin(dir, builtin_models().at(index).name);
 }
 
 void expect_accounted(const RunResult& result) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cos/cli/app.h"
+#include "cos/models/builtin.h"
 
 namespace cosched::test {
 
@@ -25,6 +26,12 @@ CliResult run_cli(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   int code = cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
   return {code, out.str(), err.str()};
+}
+
+std::string save_builtin(const TempDir& dir, const std::string& name) {
+  const std::string path = dir.file(name + ".onnx");
+  builtin_model(name).build().save(path);
+  return path;
 }
 
 ModelBuilder small_model() {

@@ -28,6 +28,9 @@ struct CliResult {
 // Runs the cos CLI in-process.
 CliResult run_cli(const std::vector<std::string>& args);
 
+// Writes the built-in model `name` (cos/models/builtin.h) into `dir` as NAME.onnx; its path.
+std::string save_builtin(const TempDir& dir, const std::string& name);
+
 // A small valid model with a conv, a residual, BatchNorm and a Gemm.
 ModelBuilder small_model();
 
