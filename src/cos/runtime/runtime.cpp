@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <queue>
 #include <random>
 #include <thread>
@@ -107,8 +108,8 @@ struct Finished {
 // A tenant's program, inputs, request contexts and results.
 struct TenantState {
   std::unique_ptr<TenantProgram> program;
-  std::vector<std::vector<std::vector<std::byte>>> inputs;  // [set][graph input] bytes
-  std::mutex mutex;                                         // guards what follows
+  std::vector<std::vector<Tensor>> inputs;  // [set][graph input]
+  std::mutex mutex;                         // guards what follows
   std::vector<std::unique_ptr<Context>> contexts;
   std::vector<Context*> free;
   std::deque<std::unique_ptr<Request>> waiting;  // arrived while every context was busy
@@ -118,9 +119,9 @@ struct TenantState {
 };
 
 // Seeded input sets for a graph: floats in [-1, 1), integers in [-8, 8).
-std::vector<std::vector<std::vector<std::byte>>> make_inputs(const Graph& graph, uint64_t seed) {
+std::vector<std::vector<Tensor>> make_inputs(const Graph& graph, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  std::vector<std::vector<std::vector<std::byte>>> sets(4);
+  std::vector<std::vector<Tensor>> sets(4);
   for (auto& set : sets)
     for (int v : graph.inputs) {
       const Value& value = graph.values[v];
@@ -129,7 +130,7 @@ std::vector<std::vector<std::vector<std::byte>>> make_inputs(const Graph& graph,
       std::uniform_real_distribution<double> real(-1, 1);
       std::uniform_int_distribution<int> integer(-8, 7);
       for (auto& x : numbers) x = floating ? real(rng) : integer(rng);
-      set.push_back(from_doubles(value.dtype, value.shape, numbers).bytes);
+      set.push_back(from_doubles(value.dtype, value.shape, numbers));
     }
   return sets;
 }
@@ -235,16 +236,16 @@ class Runtime {
 
   // Saturate: round r's requests, w_i per tenant (none: the round is done at once).
   void admit_round(int64_t round) {
-    int count = 0;
-    for (size_t t = 0; t < tenants_.size(); ++t)
-      count += requests_in_round(problem_.tenants[t].weight, round);
+    std::vector<int> counts;
+    for (const Tenant& tenant : problem_.tenants)
+      counts.push_back(requests_in_round(tenant.weight, round));
     {
       std::lock_guard lock(rounds_mutex_);
-      round_left_[round] = count + 1;  // held until every request of it has arrived
+      // Held by one more until every request of the round has arrived.
+      round_left_[round] = std::accumulate(counts.begin(), counts.end(), 1);
     }
-    for (size_t t = 0; t < tenants_.size(); ++t)
-      for (int i = requests_in_round(problem_.tenants[t].weight, round); i > 0; --i)
-        arrive(static_cast<int>(t), -1, round);
+    for (size_t t = 0; t < counts.size(); ++t)
+      for (int i = 0; i < counts[t]; ++i) arrive(static_cast<int>(t), -1, round);
     request_of_round_done(round);
   }
 
@@ -304,10 +305,10 @@ class Runtime {
     TenantState& t = tenants_[request->tenant];
     const GraphExecutor& executor = t.program->executor();
     const Graph& graph = executor.graph();
+    const std::vector<Tensor>& inputs = t.inputs[request->input_set];
     for (size_t i = 0; i < graph.inputs.size(); ++i)
       if (std::byte* at = executor.value_in(context->arena, graph.inputs[i]))
-        std::memcpy(at, t.inputs[request->input_set][i].data(),
-                    t.inputs[request->input_set][i].size());
+        std::memcpy(at, inputs[i].bytes.data(), inputs[i].bytes.size());
     const SchedGraph& sched = problem_.tenants[request->tenant].graph;
     const int units = static_cast<int>(sched.units.size());
     request->pending = std::make_unique<std::atomic<int>[]>(units);
@@ -402,25 +403,18 @@ class Runtime {
     const TenantState& t = tenants_[request.tenant];
     const GraphExecutor& executor = t.program->executor();
     const Graph& graph = executor.graph();
-    auto tensors = [&](const std::vector<int>& values, auto&& bytes_of) {
-      std::vector<Tensor> list;
-      for (size_t i = 0; i < values.size(); ++i) {
-        const Value& v = graph.values[values[i]];
-        if (v.is_constant()) {
-          list.push_back(*v.data);
-          continue;
-        }
-        list.push_back(make_tensor(v.dtype, v.shape));
-        std::memcpy(list.back().bytes.data(), bytes_of(i), list.back().bytes.size());
+    std::vector<Tensor> outputs;
+    for (int value : graph.outputs) {
+      const Value& v = graph.values[value];
+      if (v.is_constant()) {
+        outputs.push_back(*v.data);
+        continue;
       }
-      return list;
-    };
-    const auto& input_bytes = t.inputs[request.input_set];
-    options_.on_outputs(request.tenant,
-                        tensors(graph.inputs, [&](size_t i) { return input_bytes[i].data(); }),
-                        tensors(graph.outputs, [&](size_t i) {
-                          return executor.value_in(request.context->arena, graph.outputs[i]);
-                        }));
+      outputs.push_back(make_tensor(v.dtype, v.shape));
+      std::memcpy(outputs.back().bytes.data(), executor.value_in(request.context->arena, value),
+                  outputs.back().bytes.size());
+    }
+    options_.on_outputs(request.tenant, t.inputs[request.input_set], outputs);
   }
 
   RunResult result() {

@@ -8,24 +8,17 @@
 namespace cosched {
 namespace {
 
-// before[a][b]: unit a is an ancestor of unit b, so it always ends before b starts.
+// before[a][b]: unit a is an ancestor of unit b, so it always ends before b starts. Units
+// are in topological order, so a unit's predecessors are complete when it is reached.
 std::vector<std::vector<bool>> ordered_units(const SchedGraph& sched) {
   const size_t n = sched.units.size();
   std::vector<std::vector<bool>> before(n, std::vector<bool>(n, false));
-  std::vector<int> waiting(n), ready;
   for (size_t u = 0; u < n; ++u)
-    if ((waiting[u] = static_cast<int>(sched.preds[u].size())) == 0) ready.push_back(u);
-  while (!ready.empty()) {  // topological order: a unit's predecessors are complete first
-    const int u = ready.back();
-    ready.pop_back();
     for (int p : sched.preds[u]) {
       before[p][u] = true;
-      for (size_t a = 0; a < n; ++a)
+      for (int a = 0; a < p; ++a)
         if (before[a][p]) before[a][u] = true;
     }
-    for (int s : sched.succs[u])
-      if (--waiting[s] == 0) ready.push_back(s);
-  }
   return before;
 }
 
