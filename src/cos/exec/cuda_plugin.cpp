@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <mutex>
 
 namespace cosched {
 namespace {
@@ -40,9 +39,7 @@ Loaded load() {
 }  // namespace
 
 const CudaPlugin* cuda_plugin(std::string* why) {
-  static std::once_flag once;
-  static Loaded loaded;
-  std::call_once(once, [] { loaded = load(); });
+  static const Loaded loaded = load();  // once, thread-safe
   if (why) *why = loaded.why;
   return loaded.plugin;
 }

@@ -1,7 +1,5 @@
 #include "cos/profile/concurrency.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -53,10 +51,7 @@ namespace {
 template <typename Fn>
 void on_core(const std::string& processor, Fn&& fn) {
   std::thread thread([&] {
-    cpu_set_t mask;
-    CPU_ZERO(&mask);
-    CPU_SET(CoreSet::parse(processor).cores.front(), &mask);
-    sched_setaffinity(0, sizeof(mask), &mask);
+    pin_this_thread({CoreSet::parse(processor).cores.front()});
     fn();
   });
   thread.join();

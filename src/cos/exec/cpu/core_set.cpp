@@ -94,12 +94,14 @@ void pin_threads(const CoreSet& set) {
   omp_set_dynamic(0);
   omp_set_num_threads(set.threads());
 #pragma omp parallel num_threads(set.threads())
-  {
-    cpu_set_t mask;
-    CPU_ZERO(&mask);
-    CPU_SET(set.cores[omp_get_thread_num()], &mask);
-    sched_setaffinity(0, sizeof(mask), &mask);
-  }
+  pin_this_thread({set.cores[omp_get_thread_num()]});
+}
+
+void pin_this_thread(const std::vector<int>& cores) {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  for (int core : cores) CPU_SET(core, &mask);
+  sched_setaffinity(0, sizeof(mask), &mask);
 }
 
 std::string cpu_model() {
@@ -116,10 +118,7 @@ std::string cpu_model() {
 
 void release_threads() {
   omp_pause_resource_all(omp_pause_soft);
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  for (int core : CoreSet::all().cores) CPU_SET(core, &mask);
-  sched_setaffinity(0, sizeof(mask), &mask);
+  pin_this_thread(CoreSet::all().cores);
 }
 
 std::vector<std::vector<int>> team_affinity() {
