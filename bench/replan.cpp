@@ -7,6 +7,7 @@
 #include "cos/sched/search/replan.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -47,10 +48,11 @@ Plan compare(const Problem& problem, const Placement& previous, const Plan& full
   into.full_s.push_back(full.search_s);
   into.replan_s.push_back(plan.search_s);
   if (verbose) {
-    fmt::print(stderr,
-               "\n{} ({} tenants): time x {:.3f}, period x {:.4f}\n  full: {}\n  re-plan: {}\n",
-               problem.name, problem.tenants.size(), into.time.back(), into.quality.back(),
-               full.why[0][1], plan.why[0][1]);
+    std::vector<std::string> names;
+    for (const auto& tenant : problem.tenants) names.push_back(tenant.name);
+    fmt::print(stderr, "\n{}: time x {:.3f}, period x {:.4f}\n  full: {}\n  re-plan: {}\n",
+               fmt::join(names, ", "), into.time.back(), into.quality.back(), full.why[0][1],
+               plan.why[0][1]);
   }
   return plan;
 }
@@ -110,7 +112,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     StrategyOptions options;
-    options.search_budget_s = 60;  // the kicks bound the work, not the clock
+    options.search_budget_s = 60;  // the sweeps bound the work, not the clock
     Table table({"instances", "n", "change", "full s", "re-plan s", "time x full", "worst time x",
                  "period x full", "worst period x"});
     for (const auto& suite : suites) {

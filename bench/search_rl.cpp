@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
           Problem problem = generate_problem(suite, seed, i);
           double lp = lp_bound_ms(problem);
           StrategyOptions options;
-          options.search_budget_s = 60;  // work bounded by kicks and episodes
+          options.search_budget_s = 60;  // work bounded by sweeps and episodes
           options.seed = seed;
           Plan local = run_strategy("cos", problem, options);
           options.search = "rl";

@@ -32,11 +32,9 @@ void add_gen_command(CLI::App& app, Context& context) {
         Problem problem = generate_problem(options->suite, options->seed, i);
         std::string path = fmt::format("{}/{}.json", options->out, problem.name);
         save_problem(problem, path);
-        size_t units = 0;
-        for (const auto& tenant : problem.tenants) units += tenant.graph.units.size();
         std::vector<std::string> processors;
         for (const auto& p : problem.platform.processors) processors.push_back(p.id);
-        table.add({path, std::to_string(problem.tenants.size()), std::to_string(units),
+        table.add({path, std::to_string(problem.tenants.size()), std::to_string(problem.units()),
                    fmt::format("{}", fmt::join(processors, " + "))});
       }
       table.print(context.out);

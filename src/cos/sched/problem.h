@@ -36,6 +36,11 @@ struct Problem {
 
   size_t processors() const { return platform.processors.size(); }
   size_t links() const { return platform.links.size(); }
+  size_t units() const {
+    size_t n = 0;
+    for (const auto& tenant : tenants) n += tenant.graph.units.size();
+    return n;
+  }
 };
 
 nlohmann::json to_json(const Problem& problem);

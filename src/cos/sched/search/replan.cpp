@@ -59,9 +59,11 @@ Plan replan_cos(const Problem& problem, const Placement& previous, const Strateg
   // A short phase 3 from there.
   RefineOptions refine;
   refine.budget_s = options.search_budget_s / 2;
-  refine.kicks = std::max(1, static_cast<int>(RefineOptions{}.kicks * replan.kick_share));
+  refine.sweeps = RefineOptions{}.sweeps * replan.sweep_share;
+  if (problem.units() <= kSmallProblemUnits) refine.kicks = replan.small_problem_kicks;
+  refine.start_temperature = replan.start_temperature;
   refine.seed = options.seed;
-  refine.keep = 2;  // each costs a simulation
+  refine.keep = 1;  // each costs a simulation
   if (!replan.move_kept) refine.movable = is_new;
   Contenders contenders;
   add_optima(problem, refine_placement(problem, std::move(placement), refine), "the current plan",

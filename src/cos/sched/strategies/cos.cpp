@@ -43,12 +43,9 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   for (size_t t = 0; t < tenants; ++t) placement[t] = candidates[t][chosen[t]].place;
   double phase2 = compute_loads(problem, placement).busiest_ms;
   // Phase 3 starts from the phase 2 choice; on large problems also from HEFT's placement,
-  // which there is the better start (half the kicks and time each).
+  // which there is the better start (half the sweeps and time each).
   constexpr size_t kLargeUnits = 1000;
-  constexpr size_t kExactUnits = 64;
-  size_t units = 0;
-  for (const auto& tenant : problem.tenants) units += tenant.graph.units.size();
-  const bool two_starts = units > kLargeUnits;
+  const bool two_starts = problem.units() > kLargeUnits;
   Plan heft = run_strategy("heft", problem, options);
   const double budget_s = options.search_budget_s / (two_starts ? 4 : 2);
   auto phase3 = [&](Placement start) {
@@ -61,7 +58,7 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
     }
     RefineOptions refine;
     refine.budget_s = budget_s;
-    refine.kicks = RefineOptions{}.kicks / (two_starts ? 2 : 1);
+    refine.sweeps = RefineOptions{}.sweeps / (two_starts ? 2 : 1);
     refine.seed = options.seed;
     return refine_placement(problem, std::move(start), refine);
   };
@@ -78,9 +75,9 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
     contenders.emplace_back(baseline, run_strategy(baseline, problem, options));
   }
   // On small problems the exact optimum of the loads is quick to find, and it can lie where
-  // the local search's moves and kicks do not reach (several units rotating between three
+  // the annealing's moves do not reach (several units rotating between three
   // processors at once): the MILP is a contender too, within a quarter of the budget.
-  if (units <= kExactUnits) {
+  if (problem.units() <= kSmallProblemUnits) {
     StrategyOptions exact = options;
     exact.time_limit_s = std::min(options.time_limit_s, options.search_budget_s / 4);
     contenders.emplace_back("milp", run_strategy("milp", problem, exact));
