@@ -4,6 +4,7 @@
 // search of the same problem: time ratio (re-plan / full) and quality ratio (simulated
 // period, re-plan / full). Usage:
 //   bench_replan [--suites small,medium] [--count N] [--zoo-mixes N] [--seed S]
+//                [--sweep-share F]
 #include "cos/sched/search/replan.h"
 
 #include <fmt/format.h>
@@ -31,6 +32,7 @@ using bench::worst;
 namespace {
 
 bool verbose = false;
+ReplanOptions replan_options;  // --sweep-share
 
 struct Ratios {
   std::vector<double> time, quality, full_s, replan_s;
@@ -65,15 +67,15 @@ void run_instance(const Problem& problem, int k, const StrategyOptions& options,
   Placement kept = full.placement;
   kept.erase(kept.begin() + k);
   Plan full_less = run_strategy("cos", less, options);
-  Plan removed = compare(less, kept, full_less, options, {}, group.remove);
+  Plan removed = compare(less, kept, full_less, options, replan_options, group.remove);
   // Added back at the end, as `cos plan --add` does.
   Problem again = less;
   again.tenants.push_back(problem.tenants[k]);
   Placement previous = removed.placement;
   previous.emplace_back();
   Plan full_again = run_strategy("cos", again, options);
-  compare(again, previous, full_again, options, {}, group.add);
-  ReplanOptions fixed;
+  compare(again, previous, full_again, options, replan_options, group.add);
+  ReplanOptions fixed = replan_options;
   fixed.move_kept = false;
   compare(again, previous, full_again, options, fixed, group.add_fixed);
 }
@@ -107,6 +109,9 @@ int main(int argc, char** argv) {
   app.add_option("--models", models, "Folder of the zoo models")->capture_default_str();
   app.add_option("--platforms", platforms, "Platforms of the zoo mixes")
       ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--sweep-share", replan_options.sweep_share,
+                 "Re-plan annealing sweeps as a share of a full search's")
       ->capture_default_str();
   app.add_flag("--verbose", verbose, "Each re-plan's figures and reasons on stderr");
   CLI11_PARSE(app, argc, argv);

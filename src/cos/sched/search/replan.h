@@ -8,7 +8,7 @@ namespace cosched {
 struct ReplanOptions {
   // Phase 3 sweeps as a fraction of a full search's, and a cooler start: the start is
   // already good, so a short refine reaches a full search's quality in a fraction of its time.
-  double sweep_share = 0.05;
+  double sweep_share = 0.02;
   double start_temperature = 0.003;
   int small_problem_kicks = 100;  // iterated local search after the annealing, on small problems
   // Whether the local search may move the units of the tenants that stay (a better

@@ -44,7 +44,7 @@ Plan schedule_exhaustive(const Problem& problem, const StrategyOptions& options)
   }
   if (static_cast<int>(free.size()) > options.exhaustive_limit || combinations > 1 << 24) {
     fail(
-        "exhaustive: {} units with a choice of processor ({:.0f} placements); the limit is {} "
+        "exhaustive: {} units with a choice of processor ({:.3g} placements); the limit is {} "
         "units",
         free.size(), combinations, options.exhaustive_limit);
   }
