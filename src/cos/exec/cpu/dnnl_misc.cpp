@@ -42,8 +42,27 @@ std::unique_ptr<DnnlKernel> single(const DnnlContext& context, const dnnl::primi
 
 }  // namespace
 
+// GlobalAveragePool as a mean reduction over the spatial dims, in the layout the input is
+// stored in: oneDNN 2.6's reduction is about 3x faster than its pooling with a window of
+// the whole image (1x144x56x56: 0.027 against 0.087 ms on one core).
+std::unique_ptr<DnnlKernel> spatial_mean(const DnnlContext& context, const Graph& graph,
+                                         const Node& node, const StoredLayouts& io) {
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  try {
+    dnnl::reduction::desc desc(algorithm::reduction_mean, io.input, plain_desc(y), 0.0f, 0.0f);
+    dnnl::reduction::primitive_desc pd(desc, user_scratchpad(), context.engine);
+    if (impl_name(pd).rfind("ref", 0) == 0) return nullptr;  // the pooling is faster
+    return single(context, pd, dnnl::reduction(pd), {{DNNL_ARG_SRC, io.input}}, {0}, plain_desc(y));
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
 std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
                                  const StoredLayouts& io) {
+  if (node.op == "GlobalAveragePool") {
+    if (auto kernel = spatial_mean(context, graph, node, io)) return kernel;
+  }
   const Shape& x = shape_of(graph, node.inputs[0]);
   const Shape& y = shape_of(graph, node.outputs[0]);
   const bool global = node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool";
