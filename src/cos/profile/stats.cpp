@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cos/common/error.h"
+#include "cos/common/percentile.h"
 
 namespace cosched {
 
@@ -14,13 +15,9 @@ Spread summarize_spread(std::vector<double> samples_ms) {
   s.runs = static_cast<int>(samples_ms.size());
   if (samples_ms.empty()) return s;
   std::sort(samples_ms.begin(), samples_ms.end());
-  auto rank = [&](double p) {
-    size_t k = static_cast<size_t>(std::ceil(p * static_cast<double>(samples_ms.size())));
-    return samples_ms[std::clamp<size_t>(k, 1, samples_ms.size()) - 1];
-  };
-  s.median_ms = rank(0.5);
-  s.p10_ms = rank(0.1);
-  s.p90_ms = rank(0.9);
+  s.median_ms = nearest_rank(samples_ms, 0.5);
+  s.p10_ms = nearest_rank(samples_ms, 0.1);
+  s.p90_ms = nearest_rank(samples_ms, 0.9);
   s.min_ms = samples_ms.front();
   const size_t trim = samples_ms.size() / 10;  // the slowest and fastest tenth
   s.mean_ms = std::accumulate(samples_ms.begin() + trim, samples_ms.end() - trim, 0.0) /

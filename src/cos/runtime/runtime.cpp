@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "cos/common/error.h"
+#include "cos/common/percentile.h"
 #include "cos/exec/backends.h"
-#include "cos/exec/latency.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/runtime/tenant_program.h"
 
@@ -441,16 +441,10 @@ class Runtime {
         const auto& slo = problem_.tenants[i].slo_ms;
         within_slo += !slo || f.latency_ms <= *slo;
       }
-      const Latency summary = summarize_latency(latencies);
       std::sort(latencies.begin(), latencies.end());
-      auto percentile = [&](double q) {
-        return latencies.empty() ? 0.0
-                                 : latencies[std::min(latencies.size() - 1,
-                                                      static_cast<size_t>(q * latencies.size()))];
-      };
-      out.p50_ms = summary.median;
-      out.p95_ms = percentile(0.95);
-      out.p99_ms = percentile(0.99);
+      out.p50_ms = nearest_rank(latencies, 0.5);
+      out.p95_ms = nearest_rank(latencies, 0.95);
+      out.p99_ms = nearest_rank(latencies, 0.99);
       out.throughput_per_s = out.completed / std::max(r.window_s, 1e-9);
       out.slo_attainment = out.completed ? double(within_slo) / out.completed : 1.0;
       r.weighted_throughput_per_s += out.throughput_per_s;

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cos/common/error.h"
+#include "cos/common/percentile.h"
 #include "cos/sched/loads.h"
 
 namespace cosched {
@@ -120,10 +121,8 @@ struct Resource {
 };
 
 double percentile(std::vector<double> values, double q) {
-  if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  size_t index = static_cast<size_t>(std::ceil(q * static_cast<double>(values.size()))) - 1;
-  return values[std::min(index, values.size() - 1)];
+  return nearest_rank(values, q);
 }
 
 class Simulation {
