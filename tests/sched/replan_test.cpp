@@ -12,7 +12,7 @@ namespace {
 
 StrategyOptions quick() {
   StrategyOptions options;
-  options.search_budget_s = 60;  // bounded by the kicks, so plans are reproducible
+  options.search_budget_s = 60;  // bounded by the moves, so plans are reproducible
   return options;
 }
 

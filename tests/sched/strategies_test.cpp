@@ -13,7 +13,7 @@ namespace {
 StrategyOptions quick() {
   StrategyOptions options;
   options.time_limit_s = 20;
-  options.search_budget_s = 60;  // the cos search's work is bounded by its kicks, not the clock
+  options.search_budget_s = 60;  // the cos search's work is bounded by its moves, not the clock
   return options;
 }
 
@@ -124,7 +124,7 @@ TEST(Strategies, CosBeatsBaselinesAndNearsTheOptimum) {
 }
 
 TEST(Strategies, CosNearsTheOptimumWhereLocalSearchStalls) {
-  // The optimum moves six units among three processors at once; kicks did not find it
+  // The optimum moves six units among three processors at once; local moves did not find it
   // (3.7% above the bound), the MILP contender of small problems does.
   Problem problem = generate_problem("small", 1, 17);
   Plan milp = run_strategy("milp", problem, quick());
