@@ -66,11 +66,9 @@ class Elite {
  public:
   explicit Elite(size_t keep) : keep_(std::max<size_t>(1, keep)) {}
 
-  bool admits(const Score& score) const {
-    return entries_.size() < keep_ || score < entries_.back().first;
-  }
+  // Keeps `placement` (copied only then) when it is new and among the best so far.
   void offer(const Score& score, const Placement& placement) {
-    if (!admits(score)) return;
+    if (entries_.size() >= keep_ && !(score < entries_.back().first)) return;
     for (const auto& entry : entries_) {
       if (entry.second == placement) return;
     }
@@ -213,8 +211,7 @@ std::vector<Placement> refine_placement(const Problem& problem, Placement placem
     double next = smooth_busiest(state.loads());
     if (next <= current || uniform(rng) < std::exp((current - next) / temperature)) {
       current = next;
-      Score score = search.score();
-      if (elite.admits(score)) elite.offer(score, state.placement());
+      elite.offer(search.score(), state.placement());
     } else {
       for (int v = begin; v < end; ++v) state.move(t, v, before[v - begin]);
     }

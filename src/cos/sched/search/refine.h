@@ -33,8 +33,8 @@ struct RefineOptions {
 // temperature falls geometrically. The best placements seen (busiest load, then the
 // evenness of the loads) end with a descent over unit and stage moves, and `kicks` rounds
 // of iterated local search from the best. Returns the best `keep` distinct ones, best
-// first (the simulator picks among them: equal loads can stall differently). Deterministic for a
-// seed unless the time cap cuts it short.
+// first (the simulator picks among them: equal loads can stall differently).
+// Deterministic for a seed unless the time cap cuts it short.
 std::vector<Placement> refine_placement(const Problem& problem, Placement placement,
                                         const RefineOptions& options);
 
