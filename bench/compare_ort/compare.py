@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """cos vs ONNX Runtime (CPU provider, npm onnxruntime-node@1.30.0) on the exported zoo:
-same models, same inputs, same thread count, interleaved rounds in one run. Prints median
-latency (the median of the rounds' medians), the ratio cos/ORT and peak RSS.
+same models, same inputs, same thread count on the same cores (ORT is pinned with taskset to
+the cores cos's processor uses), interleaved rounds in one run. Prints median latency (the
+median of the rounds' medians), the ratio cos/ORT as the median of the rounds' ratios (each
+round runs the two back to back, so the machine's drift between rounds cancels), and peak RSS.
 
     npm install --ignore-scripts onnxruntime-node@1.30.0   # once, at the repo root
     bench/compare_ort/compare.py [--cos build/cos] [--rounds 3] [--repeat 20] [MODEL...]
@@ -40,15 +42,18 @@ def main():
         onnx = os.path.join(ROOT, "models", model + ".onnx")
         data = os.path.join(ROOT, "models", model + ".input.npy")
         for threads in (int(t) for t in args.threads.split(",")):
-            processor = "cpu:0" if threads == 1 else f"cpu:0-{threads - 1}"
+            cores = "0" if threads == 1 else f"0-{threads - 1}"
+            processor = f"cpu:{cores}"
             cos, ort = [], []
             for _ in range(args.rounds):
-                ort.append(run_json(["node", ort_run, onnx, data, str(threads), str(args.repeat)]))
+                ort.append(run_json(["taskset", "-c", cores, "node", ort_run, onnx, data,
+                                     str(threads), str(args.repeat)]))
                 cos.append(run_json([args.cos, "infer", onnx, "--input", data, "--processor",
                                      processor, "--repeat", str(args.repeat), "--json"]))
             cos_ms = statistics.median(r["median_ms"] for r in cos)
             ort_ms = statistics.median(r["median_ms"] for r in ort)
-            print(f"{model:<20} {threads:>3} {cos_ms:8.2f} {ort_ms:8.2f} {cos_ms / ort_ms:7.2f} "
+            ratio = statistics.median(c["median_ms"] / o["median_ms"] for c, o in zip(cos, ort))
+            print(f"{model:<20} {threads:>3} {cos_ms:8.2f} {ort_ms:8.2f} {ratio:7.2f} "
                   f"{max(r['peak_rss_mb'] for r in cos):7.0f}M {max(r['peak_rss_mb'] for r in ort):7.0f}M",
                   flush=True)
 
