@@ -23,7 +23,7 @@ std::vector<double> tenant_loads(const Problem& problem, int t, const std::vecto
     for_each_copy(problem, t, static_cast<int>(u), place, [&](int, int link) {
       if (link < 0) return;
       loads[problem.platform.copy_resource(link)] +=
-          tenant.weight * problem.platform.links[link].copy_ms(graph.units[u].out_bytes);
+          problem.copy_load(t, static_cast<int>(u), link);
     });
   }
   return loads;

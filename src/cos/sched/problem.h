@@ -36,6 +36,11 @@ struct Problem {
 
   size_t processors() const { return platform.processors.size(); }
   size_t links() const { return platform.links.size(); }
+  // The time `link` spends per period moving the output of tenant t's unit `unit`.
+  double copy_load(int t, int unit, int link) const {
+    const Tenant& tenant = tenants[t];
+    return tenant.weight * platform.links[link].copy_ms(tenant.graph.units[unit].out_bytes);
+  }
   size_t units() const {
     size_t n = 0;
     for (const auto& tenant : tenants) n += tenant.graph.units.size();

@@ -17,6 +17,7 @@ class StagePricer {
  public:
   StagePricer(const Problem& problem, int tenant, const std::vector<double>& price)
       : problem_(problem),
+        t_(tenant),
         tenant_(problem.tenants[tenant]),
         graph_(tenant_.graph),
         price_(price),
@@ -53,8 +54,7 @@ class StagePricer {
     if (from == to) return 0;
     int link = problem_.platform.link_between(from, to);
     if (link < 0) return 0;
-    return price_[problem_.platform.copy_resource(link)] * tenant_.weight *
-           problem_.platform.links[link].copy_ms(graph_.units[source].out_bytes);
+    return price_[problem_.platform.copy_resource(link)] * problem_.copy_load(t_, source, link);
   }
 
   double copies(int source, int from, const std::vector<int>& place) {
@@ -70,6 +70,7 @@ class StagePricer {
   }
 
   const Problem& problem_;
+  const int t_;
   const Tenant& tenant_;
   const SchedGraph& graph_;
   const std::vector<double>& price_;

@@ -27,12 +27,9 @@ double LoadState::spread() const {
 }
 
 void LoadState::account_copies(int t, int s, double sign) {
-  const Tenant& tenant = problem_.tenants[t];
   for_each_copy(problem_, t, s, placement_[t], [&](int, int link) {
     if (link < 0) return;
-    loads_[problem_.platform.copy_resource(link)] +=
-        sign * tenant.weight *
-        problem_.platform.links[link].copy_ms(tenant.graph.units[s].out_bytes);
+    loads_[problem_.platform.copy_resource(link)] += sign * problem_.copy_load(t, s, link);
   });
 }
 

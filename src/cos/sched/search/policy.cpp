@@ -151,9 +151,7 @@ class Policy {
       int from = placement[d.tenant][pred];
       if (from == p || (served[d.tenant][pred] >> p & 1)) continue;
       int link = problem_.platform.link_between(from, p);
-      double copy = link < 0 ? 0.0
-                             : tenant.weight * problem_.platform.links[link].copy_ms(
-                                                   tenant.graph.units[pred].out_bytes);
+      double copy = link < 0 ? 0.0 : problem_.copy_load(d.tenant, pred, link);
       fn(link < 0 ? -1 : problem_.platform.copy_resource(link), copy, pred);
     }
   }

@@ -67,12 +67,11 @@ std::vector<Segment> best_segments(const Problem& problem, int t, const std::vec
       for (int p = 0; p < P; ++p) {
         double current = value[at(c, mask, p)];
         if (current >= kUnsupported) continue;
-        double bytes = graph.units[cuts[c] - 1].out_bytes;
         for (int q = 0; q < P; ++q) {
           if (mask & (1 << q)) continue;
           const int link = platform.link_between(p, q);
           const int resource = link >= 0 ? platform.copy_resource(link) : -1;
-          const double copy = link >= 0 ? tenant.weight * platform.links[link].copy_ms(bytes) : 0;
+          const double copy = link >= 0 ? problem.copy_load(t, cuts[c] - 1, link) : 0;
           const double link_load = resource >= P ? base[resource] + copy : 0.0;
           const double received = resource == q ? copy : 0.0;  // q reads it from p's caches
           for (int next = c + 1; next < C; ++next) {

@@ -72,8 +72,7 @@ class PlacementModel {
 
  private:
   void add_copies(int t, int u) {
-    const Tenant& tenant = problem_.tenants[t];
-    const SchedGraph& graph = tenant.graph;
+    const SchedGraph& graph = problem_.tenants[t].graph;
     const Platform& platform = problem_.platform;
     const int P = static_cast<int>(problem_.processors());
     for (int p = 0; p < P; ++p) {
@@ -86,8 +85,8 @@ class PlacementModel {
           if (x_[t][v][q] < 0) continue;
           if (copy < 0) {
             copy = mip_.add_column(0, 1, 0, false);
-            load_terms_[platform.copy_resource(link)].emplace_back(
-                copy, tenant.weight * platform.links[link].copy_ms(graph.units[u].out_bytes));
+            load_terms_[platform.copy_resource(link)].emplace_back(copy,
+                                                                   problem_.copy_load(t, u, link));
           }
           // c - x[u,p] - x[v,q] >= -1
           mip_.add_row({copy, x_[t][u][p], x_[t][v][q]}, {1.0, -1.0, -1.0}, 'G', -1.0);
