@@ -10,9 +10,8 @@ using tag = dnnl::memory::format_tag;
 namespace {
 
 // The layouts timed for src/dst: what oneDNN picks, channel blocks of 16 (jit:avx512
-// kernels that scale with threads), plain NCHW, channels last; then cos's own depthwise kernel
-// in the two layouts it reads.
-enum Variant { any, blocked16, plain, channels_last, own_depthwise16, own_depthwise_nhwc, count };
+// kernels that scale with threads), plain NCHW, channels last.
+enum Variant { any, blocked16, plain, channels_last, count };
 
 tag activation_tag(Variant v, size_t rank) {
   switch (v) {
@@ -36,8 +35,6 @@ int conv_variants() {
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io) {
-  if (variant >= own_depthwise16)
-    return own_depthwise_conv(context, graph, group, io, variant == own_depthwise_nhwc);
   const Node& node = *group[0];
   const Shape& x = graph.values[node.inputs[0]].shape;
   const Shape& w = graph.values[node.inputs[1]].shape;

@@ -54,26 +54,19 @@ std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& n
   return std::nullopt;
 }
 
-std::vector<Eltwise> eltwise_steps(const Graph& graph, std::span<const Node* const> nodes) {
-  std::vector<Eltwise> steps;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (i + 1 < nodes.size() && is_swish_mul(*nodes[i], *nodes[i + 1])) {
-      steps.push_back({dnnl::algorithm::eltwise_swish, 1.0f});  // x * sigmoid(x)
-      ++i;
-      continue;
-    }
-    std::vector<Eltwise> node_steps = eltwise_of(graph, *nodes[i]).value();
-    steps.insert(steps.end(), node_steps.begin(), node_steps.end());
-  }
-  return steps;
-}
-
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
                                 bool sum_first) {
   dnnl::post_ops ops;
   if (sum_first) ops.append_sum(1.0f);
-  for (const Eltwise& e : eltwise_steps(graph, nodes))
-    ops.append_eltwise(1.0f, e.alg, e.alpha, e.beta);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (i + 1 < nodes.size() && is_swish_mul(*nodes[i], *nodes[i + 1])) {
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);  // x * sigmoid(x)
+      ++i;
+      continue;
+    }
+    std::vector<Eltwise> steps = eltwise_of(graph, *nodes[i]).value();
+    for (const Eltwise& e : steps) ops.append_eltwise(1.0f, e.alg, e.alpha, e.beta);
+  }
   return ops;
 }
 

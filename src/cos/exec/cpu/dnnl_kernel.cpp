@@ -39,12 +39,7 @@ void DnnlKernel::add(dnnl::primitive primitive, std::unordered_map<int, dnnl::me
 void DnnlKernel::run(const KernelArgs& args) {
   for (auto& b : inputs_) b.memory.set_data_handle(const_cast<void*>(args.inputs[b.index]));
   for (auto& b : outputs_) b.memory.set_data_handle(args.outputs[b.index]);
-  for (auto& call : calls_) {
-    if (call.own_step)
-      call.own_step();
-    else
-      call.primitive.execute(context_.stream, call.args);
-  }
+  for (auto& call : calls_) call.primitive.execute(context_.stream, call.args);
   context_.stream.wait();
 }
 

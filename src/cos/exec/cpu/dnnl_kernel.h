@@ -1,7 +1,6 @@
 #pragma once
 
 #include <dnnl.hpp>
-#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,9 +30,6 @@ class DnnlKernel : public Kernel {
   }
   // A primitive made with user_scratchpad(): the kernel gives it scratch memory of its own.
   void add(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
-  // A step of cos's own between the primitives (a kernel oneDNN does not have); it reads the
-  // data handles of the memories it captured when it runs.
-  void add(std::function<void()> step) { calls_.push_back({{}, {}, std::move(step)}); }
   // Memory in `desc` fed from `user` (a bound memory): `user` itself when the layouts are
   // equal, else a kernel-owned memory filled by a reorder added now.
   dnnl::memory reordered_input(const dnnl::memory& user, const dnnl::memory::desc& desc);
@@ -61,7 +57,6 @@ class DnnlKernel : public Kernel {
   struct Call {
     dnnl::primitive primitive;
     std::unordered_map<int, dnnl::memory> args;
-    std::function<void()> own_step;  // instead of the primitive when set
   };
   DnnlContext context_;
   std::string implementation_;

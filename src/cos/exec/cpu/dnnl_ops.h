@@ -17,9 +17,8 @@ struct Eltwise {
 // The eltwise steps that compute `node` (HardSigmoid takes two), or nullopt when oneDNN
 // has none (Erf) or an operand it needs is not constant.
 std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& node);
-// The steps of activation `nodes` fused after a kernel (a Sigmoid then its swish Mul: one swish).
-std::vector<Eltwise> eltwise_steps(const Graph& graph, std::span<const Node* const> nodes);
-// Post-ops: a sum (adds what dst holds) when asked, then eltwise_steps(nodes).
+// Post-ops: a sum (adds what dst holds) when asked, then the activations of `nodes` (a Sigmoid then
+// its swish Mul: one swish).
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
                                 bool sum_first = false);
 
@@ -39,11 +38,6 @@ int conv_variants();
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io);
-// cos's own depthwise kernel (depthwise_conv.h) in nChw16c or nhwc, or nullptr where it does
-// not apply (not depthwise, channels not a multiple of 16, an activation it lacks, no AVX-512).
-std::unique_ptr<DnnlKernel> own_depthwise_conv(const DnnlContext& context, const Graph& graph,
-                                               std::span<const Node* const> group,
-                                               const StoredLayouts& io, bool channels_last);
 int matmul_variants();
 std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
                                    std::span<const Node* const> group, int variant);
