@@ -146,6 +146,7 @@ class Runtime {
       raw_backends_.push_back(backends_.back().get());
     }
     queues_ = std::vector<ReadyQueue>(backends_.size());
+    spans_.resize(backends_.size());
     busy_s_.assign(backends_.size(), 0.0);
     tenants_ = std::vector<TenantState>(problem.tenants.size());
     for (size_t t = 0; t < problem.tenants.size(); ++t) {
@@ -213,7 +214,7 @@ class Runtime {
       t.first_error.clear();
     }
     std::fill(busy_s_.begin(), busy_s_.end(), 0.0);
-    spans_.clear();
+    for (auto& spans : spans_) spans.clear();
     start_ = Clock::now();
   }
 
@@ -354,11 +355,9 @@ class Runtime {
       // Busy time in the measured window, summed as it goes (a list of intervals would
       // grow with the run). The window ends when sending stops.
       if (!stopping_) busy_s_[processor] += std::max(0.0, end - std::max(begin, window_from()));
-      if (options_.record_spans) {
-        std::lock_guard lock(spans_mutex_);
-        spans_.push_back({static_cast<int>(processor), request.tenant, task.unit, false,
-                          request.order, begin * 1e3, end * 1e3});
-      }
+      if (options_.record_spans)
+        spans_[processor].push_back({static_cast<int>(processor), request.tenant, task.unit, false,
+                                     request.order, begin * 1e3, end * 1e3});
       done(request, task.unit);
     }
   }
@@ -453,7 +452,9 @@ class Runtime {
     for (double busy : busy_s_) {
       r.utilisation.push_back(busy / std::max(r.window_s, 1e-9));
     }
-    r.spans = std::move(spans_);
+    for (auto& spans : spans_) r.spans.insert(r.spans.end(), spans.begin(), spans.end());
+    std::sort(r.spans.begin(), r.spans.end(),
+              [](const Span& a, const Span& b) { return a.start_ms < b.start_ms; });
     return r;
   }
 
@@ -466,8 +467,7 @@ class Runtime {
   std::vector<ReadyQueue> queues_;
   std::vector<TenantState> tenants_;
   std::vector<double> busy_s_;  // per processor, in the window; written by its worker only
-  std::mutex spans_mutex_;
-  std::vector<Span> spans_;
+  std::vector<std::vector<Span>> spans_;  // per processor: each worker appends to its own
   std::mutex rounds_mutex_;
   std::map<int64_t, int> round_left_;  // saturate: requests of each round in flight
   std::mutex inflight_mutex_;
