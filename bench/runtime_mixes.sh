@@ -5,7 +5,7 @@
 # speed drifts over minutes, so each mix is profiled right before its runs, and the runs of
 # the five plans alternate over REPS repetitions (medians reported).
 # The workload is `cos run`'s default, weighted rounds that keep every processor busy (the
-# period the plans are searched for); CLIENTS runs a closed loop instead.
+# period the plans are searched for); CLIENTS plans for and runs a closed loop instead.
 # Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS]
 # (results in .cache/runtime-mixes)
 set -euo pipefail
@@ -32,7 +32,7 @@ for i in "${!mixes[@]}"; do
     if [[ $s == single ]]; then platform=cpu01; else platform=cpu2; fi
     p=${platform#cpu}
     $cos plan --platform $out/$platform.json --profile $out/mix$i-profile$p.json $args --strategy $s \
-      -o $out/mix$i-$s.json >/dev/null
+      $workload -o $out/mix$i-$s.json >/dev/null
   done
   for r in $(seq 1 "$reps"); do
     for s in "${strategies[@]}"; do

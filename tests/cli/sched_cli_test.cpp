@@ -75,6 +75,36 @@ TEST(SchedCli, CompareJsonFromModels) {
   EXPECT_EQ(with_bound, 1);  // milp
 }
 
+TEST(SchedCli, PlanForAClosedLoop) {
+  test::TempDir dir;
+  test::CliResult gen = test::run_cli(
+      {"gen", "--suite", "small", "--seed", "3", "--count", "1", "-o", dir.file("suite")});
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  const std::string problem = dir.file("suite/small-3-0.json"), plan = dir.file("plan.json");
+  test::CliResult planned = test::run_cli(
+      {"plan", "--problem", problem, "--strategy", "cos", "--clients", "3", "-o", plan});
+  ASSERT_EQ(planned.code, 0) << planned.err;
+  auto json = nlohmann::json::parse(std::ifstream(plan));
+  EXPECT_EQ(json["problem"]["workload"]["kind"], "closed");
+  EXPECT_EQ(json["problem"]["workload"]["clients"], 3);
+  // simulate (and run) default to the workload the plan was made for
+  test::CliResult sim = test::run_cli({"simulate", plan, "--json"});
+  ASSERT_EQ(sim.code, 0) << sim.err;
+  EXPECT_EQ(nlohmann::json::parse(sim.out)["workload"], "closed");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"plan", "--problem", problem, "--clients", "-2", "-o", plan},
+           {"plan", "--problem", problem, "--rate", "-1", "-o", plan}}) {
+    test::CliResult bad = test::run_cli(args);
+    EXPECT_EQ(bad.code, 2) << args[3];
+    EXPECT_EQ(bad.err.find('\n'), bad.err.size() - 1) << bad.err;
+    EXPECT_NE(bad.err.find(args[3]), std::string::npos) << bad.err;
+  }
+  test::CliResult both =
+      test::run_cli({"plan", "--problem", problem, "--clients", "2", "--rate", "5", "-o", plan});
+  EXPECT_NE(both.code, 0);
+  EXPECT_NE(both.err.find("--clients excludes --rate"), std::string::npos) << both.err;
+}
+
 TEST(SchedCli, BadInputIsOneLine) {
   test::TempDir dir;
   std::string broken = dir.file("broken.json");

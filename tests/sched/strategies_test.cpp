@@ -123,6 +123,26 @@ TEST(Strategies, CosBeatsBaselinesAndNearsTheOptimum) {
   }
 }
 
+TEST(Strategies, CosPicksForTheProblemsWorkload) {
+  // Planned for a closed loop, cos compares its plans (baselines' among them) by simulating
+  // that loop, where the busiest load no longer orders them.
+  for (int index = 0; index < 6; ++index) {
+    Problem problem = generate_problem("small", 3, index);
+    problem.workload.kind = "closed";
+    problem.workload.clients = 2;
+    SCOPED_TRACE(problem.name);
+    const SimOptions closed = workload_options(problem.workload);
+    ASSERT_EQ(closed.mode, "closed");
+    ASSERT_EQ(closed.clients, 2);
+    const double period =
+        simulate(problem, run_strategy("cos", problem, quick()), closed).period_ms;
+    for (const std::string& name : {"single", "model", "layer", "heft"})
+      EXPECT_LE(period, simulate(problem, run_strategy(name, problem, quick()), closed).period_ms *
+                            (1 + 1e-9))
+          << name;
+  }
+}
+
 TEST(Strategies, CosNearsTheOptimumWhereLocalSearchStalls) {
   // The optimum moves six units among three processors at once; local moves did not find it
   // (3.7% above the bound), the MILP contender of small problems does.

@@ -23,7 +23,7 @@ nlohmann::json compare_strategies(const Problem& problem, const StrategyOptions&
       table.add({name, "-", "-", "-", "-", "-", e.what()});
       continue;
     }
-    SimResult result = simulate(problem, plan);
+    SimResult result = simulate(problem, plan, workload_options(problem.workload));
     double p99 = 0;
     for (const auto& t : result.tenants) p99 = std::max(p99, t.p99_ms);
     bool slos = meets_slos(problem, result);

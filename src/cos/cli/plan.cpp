@@ -58,7 +58,7 @@ void add_plan_command(CLI::App& app, Context& context) {
         problem = build_problem(options->problem);
         plan = run_strategy(options->strategy, problem, strategy_options(options->problem));
       }
-      SimResult result = simulate(problem, plan);
+      SimResult result = simulate(problem, plan, workload_options(problem.workload));
       plan.predicted = sim_json(problem, result);
       save_plan(problem, plan, options->out);
       Loads loads = compute_loads(problem, plan.placement);

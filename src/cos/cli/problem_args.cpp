@@ -1,5 +1,6 @@
 #include "cos/cli/problem_args.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -77,7 +78,33 @@ void add_problem_options(CLI::App* command, ProblemArgs& args) {
   command->add_option("--budget", args.budget_s, "cos: search time budget in seconds")
       ->capture_default_str();
   command->add_option("--seed", args.seed, "cos: seed of the search")->capture_default_str();
+  auto* clients = command->add_option(
+      "--clients", args.clients,
+      "Plan for a closed loop of this many clients per tenant: plans are compared (and cos "
+      "picks among its own) by simulating it, not saturation");
+  command
+      ->add_option("--rate", args.rate,
+                   "Plan for an open loop: Poisson requests per second per tenant")
+      ->excludes(clients);
 }
+
+namespace {
+
+// The workload the flags ask to plan for, over the one `problem` has.
+void apply_workload(const ProblemArgs& args, Problem& problem) {
+  if (args.clients < 0) fail("--clients {}: expected at least 1", args.clients);
+  if (args.rate < 0 || std::isnan(args.rate))
+    fail("--rate {}: expected a positive rate", args.rate);
+  if (args.clients > 0) {
+    problem.workload.kind = "closed";
+    problem.workload.clients = args.clients;
+  } else if (args.rate > 0) {
+    problem.workload.kind = "open";
+    problem.workload.rate_per_s = args.rate;
+  }
+}
+
+}  // namespace
 
 StrategyOptions strategy_options(const ProblemArgs& args) {
   StrategyOptions options;
@@ -95,7 +122,9 @@ Problem build_problem(const ProblemArgs& args) {
     if (!args.platform.empty() || !args.models.empty())
       fail("give either --problem or --platform with --model, not both");
     if (!args.profile.empty()) fail("--profile goes with --platform and --model, not --problem");
-    return load_problem(args.problem);
+    Problem problem = load_problem(args.problem);
+    apply_workload(args, problem);
+    return problem;
   }
   if (args.platform.empty() || args.models.empty())
     fail("give --problem FILE, or --platform FILE and at least one --model");
@@ -111,6 +140,7 @@ Problem build_problem(const ProblemArgs& args) {
   problem.tenants =
       build_tenants(args.models, args, problem.platform, profile ? &*profile : nullptr, taken);
   problem.name = problem.tenants.front().name + (problem.tenants.size() > 1 ? "+..." : "");
+  apply_workload(args, problem);
   return problem;
 }
 

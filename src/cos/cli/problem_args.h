@@ -26,6 +26,8 @@ struct ProblemArgs {
   std::string search = "local";  // cos phase 3: local or rl
   double budget_s = 3;           // cos: search budget
   uint64_t seed = 1;
+  int clients = 0;  // plan for a closed loop of this many clients per tenant
+  double rate = 0;  // plan for an open loop at this rate per tenant
 };
 
 void add_problem_options(CLI::App* command, ProblemArgs& args);

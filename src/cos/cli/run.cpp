@@ -60,13 +60,20 @@ struct Options {
 
 void run_command(const Options& options, Context& context) {
   auto [problem, plan] = load_plan(options.plan);
+  int clients = options.clients;
+  double rate = options.rate;
+  if (clients == 0 && rate == 0 && options.rounds == 0) {
+    // No workload given: the one the plan was made for.
+    if (problem.workload.kind == "closed") clients = problem.workload.clients;
+    if (problem.workload.kind == "open") rate = problem.workload.rate_per_s;
+  }
   RunOptions run;
   run.duration_s = parse_duration(options.duration, "--duration");
   run.warmup_s = parse_duration(options.warmup, "--warmup");
   if (options.clients < 0 || options.rate < 0 || options.rounds < 0)
     fail("--clients, --rate and --rounds must be positive");
-  run.clients = std::max(options.clients, 1);
-  run.rate_per_s = options.rate;
+  run.clients = std::max(clients, 1);
+  run.rate_per_s = rate;
   run.seed = options.seed;
   run.record_spans = !options.trace.empty();
   run.interrupt = &interrupted;
@@ -79,7 +86,7 @@ void run_command(const Options& options, Context& context) {
     context.err << line << std::flush;
   };
   SimOptions sim;
-  sim.mode = run.rate_per_s > 0 ? "open" : options.clients > 0 ? "closed" : "saturate";
+  sim.mode = run.rate_per_s > 0 ? "open" : clients > 0 ? "closed" : "saturate";
   sim.clients = run.clients;
   sim.rate_per_s = run.rate_per_s;
   sim.inflight = options.rounds;
@@ -189,9 +196,10 @@ void add_run_command(CLI::App& app, Context& context) {
           ->excludes(clients);
   command
       ->add_option("--rounds", options->rounds,
-                   "Saturate (the workload without --clients or --rate): weighted rounds in "
-                   "flight, tenant i sending w_i requests a round (default: as many as the "
-                   "simulator needs to keep every processor busy)")
+                   "Saturate (the workload without --clients or --rate, unless the plan was "
+                   "made for a closed or open loop): weighted rounds in flight, tenant i "
+                   "sending w_i requests a round (default: as many as the simulator needs to "
+                   "keep every processor busy)")
       ->excludes(clients)
       ->excludes(rate);
   command->add_option("--seed", options->seed, "Seed of inputs and arrivals")

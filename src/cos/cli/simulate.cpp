@@ -22,7 +22,9 @@ void add_simulate_command(CLI::App& app, Context& context) {
       app.add_subcommand("simulate", "Predict a plan's throughput and latency with the simulator");
   command->add_option("plan", options->plan, "Plan file from `cos plan`")->required();
   auto* clients =
-      command->add_option("--clients", options->clients, "Closed loop: clients per tenant");
+      command->add_option("--clients", options->clients,
+                          "Closed loop: clients per tenant (default: the workload the plan was "
+                          "made for, saturate unless cos plan had --clients or --rate)");
   command->add_option("--rate", options->rate, "Open loop: Poisson requests per second per tenant")
       ->excludes(clients);
   command->add_option("--requests", options->requests, "Closed/open loop: requests per tenant")
@@ -35,7 +37,7 @@ void add_simulate_command(CLI::App& app, Context& context) {
   command->callback([&context, options] {
     context.action = [&context, options] {
       auto [problem, plan] = load_plan(options->plan);
-      SimOptions sim;
+      SimOptions sim = workload_options(problem.workload);  // unless flags say otherwise
       sim.seed = options->seed;
       sim.requests = options->requests;
       if (options->clients > 0) {

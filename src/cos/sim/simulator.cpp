@@ -453,6 +453,15 @@ SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& o
   return best;
 }
 
+SimOptions workload_options(const Workload& workload) {
+  SimOptions options;
+  options.mode = workload.kind;
+  options.clients = workload.clients;
+  options.rate_per_s = workload.rate_per_s;
+  options.seed = workload.seed;
+  return options;
+}
+
 bool meets_slos(const Problem& problem, const SimResult& result) {
   for (size_t t = 0; t < problem.tenants.size(); ++t) {
     const auto& slo = problem.tenants[t].slo_ms;

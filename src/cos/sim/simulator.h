@@ -64,6 +64,10 @@ SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& o
 // also for fractional weights).
 int requests_in_round(double weight, int64_t round);
 
+// The simulation of the workload a problem was planned for (saturate unless it says closed or
+// open): what plans of that problem are compared by.
+SimOptions workload_options(const Workload& workload);
+
 // True if every tenant with an SLO meets it at p99.
 bool meets_slos(const Problem& problem, const SimResult& result);
 

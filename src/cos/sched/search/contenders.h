@@ -23,7 +23,9 @@ struct Pick {
 };
 
 // The simulator has the last word: the contender that meets every SLO with the shortest
-// simulated period (the shortest period where none meets them all); the first on ties.
+// simulated period (the shortest period where none meets them all); the first on ties. It
+// simulates the problem's workload: under a closed or open loop the period is the one the
+// tenants' throughputs imply (the slowest tenant relative to its weight).
 Pick pick_by_simulation(const Problem& problem, const Contenders& contenders);
 
 }  // namespace cosched
