@@ -88,7 +88,7 @@ struct Request {
 };
 
 struct ReadyTask {
-  double age;  // of its request (round or arrival time): older requests first
+  double age;  // of its request (round or arrival number): older requests first
   double rank;
   int64_t sequence;
   int request;
@@ -178,9 +178,10 @@ class Simulation {
   void make_ready(int slot, int task) {
     const Request& request = requests_[slot];
     const TaskTemplate& tmpl = templates_[request.tenant].tasks[task];
-    // Rounds admitted together share an arrival time; their number keeps them in order.
-    double age =
-        options_.mode == "saturate" ? static_cast<double>(request.round) : request.arrival_ms;
+    // The runtime's order: a round's requests share their age (the plan's rank orders their
+    // units); other requests go first come, first served, also when they arrive at the same
+    // time (sharing an age, their units would interleave and move in lockstep).
+    double age = static_cast<double>(options_.mode == "saturate" ? request.round : request.id);
     resources_[tmpl.resource].ready.push({age, tmpl.rank, sequence_++, slot, task});
     start_next(tmpl.resource);
   }
