@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "cos/models/builtin.h"
@@ -27,6 +28,32 @@ TEST(RunCli, RunsAPlanAndPrintsJsonWithPredictions) {
     EXPECT_TRUE(tenant.contains(key)) << key;
   EXPECT_EQ(tenant["completed_total"].get<int64_t>() + tenant["failed_total"].get<int64_t>(),
             tenant["generated"].get<int64_t>());
+}
+
+TEST(RunCli, RunsTheWorkloadThePlanWasMadeForAndReportsTheMix) {
+  test::TempDir dir;
+  const std::string platform = std::string(COS_SOURCE_DIR) + "/examples/platforms/cpu2.json";
+  std::vector<std::string> args = {"plan",       "--platform", platform,
+                                   "--strategy", "model",      "--clients",
+                                   "2",          "-o",         dir.file("plan.json")};
+  for (int i : {0, 1}) {
+    args.push_back("--model");
+    args.push_back(test::save_builtin(dir, builtin_models().at(i).name));
+  }
+  test::CliResult plan = test::run_cli(args);
+  ASSERT_EQ(plan.code, 0) << plan.err;
+  test::CliResult run = test::run_cli(
+      {"run", dir.file("plan.json"), "--duration", "400ms", "--warmup", "100ms", "--json"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_EQ(json["workload"], "closed");
+  double least = INFINITY;
+  for (const auto& tenant : json["tenants"])
+    least = std::min(least, tenant["throughput"].get<double>());
+  const double mix = json["mix_throughput"].get<double>();
+  EXPECT_NEAR(mix, 2 * least, 1e-9 * mix);  // weights 1: two tenants at the slower one's rate
+  EXPECT_LE(mix, json["weighted_throughput"].get<double>() * (1 + 1e-12));
+  EXPECT_GT(json["predicted_mix_throughput"].get<double>(), 0);
 }
 
 TEST(RunCli, BadInputIsOneLineAndExitCode2) {

@@ -119,6 +119,8 @@ void run_command(const Options& options, Context& context) {
                         {"window_s", result.window_s},
                         {"weighted_throughput", result.weighted_throughput_per_s},
                         {"predicted_weighted_throughput", summed_throughput(predicted)},
+                        {"mix_throughput", mix_throughput(problem, result)},
+                        {"predicted_mix_throughput", predicted.weighted_throughput_per_s},
                         {"rss_mb_after_warmup", rss_first},
                         {"rss_mb_at_end", rss_last}};
     for (size_t t = 0; t < result.tenants.size(); ++t) {
@@ -164,6 +166,11 @@ void run_command(const Options& options, Context& context) {
   table.print(context.out);
   context.out << fmt::format("\nweighted throughput {:.1f} req/s (predicted {:.1f})\n",
                              result.weighted_throughput_per_s, summed_throughput(predicted));
+  if (sim.mode != "saturate")
+    context.out << fmt::format(
+        "weighted mix {:.1f} req/s (predicted {:.1f}): every tenant at its weight, as fast as "
+        "the slowest allows\n",
+        mix_throughput(problem, result), predicted.weighted_throughput_per_s);
   for (size_t p = 0; p < result.utilisation.size(); ++p)
     context.out << fmt::format("{} busy {:.0f}% (predicted {:.0f}%)\n",
                                problem.platform.processors[p].id, 100 * result.utilisation[p],

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -485,6 +486,15 @@ double summed_throughput(const SimResult& result) {
   double sum = 0;
   for (const TenantStats& t : result.tenants) sum += t.throughput_per_s;
   return sum;
+}
+
+double mix_throughput(const Problem& problem, const RunResult& result) {
+  double weights = 0, least = INFINITY;
+  for (size_t t = 0; t < problem.tenants.size(); ++t) {
+    weights += problem.tenants[t].weight;
+    least = std::min(least, result.tenants[t].throughput_per_s / problem.tenants[t].weight);
+  }
+  return std::isfinite(least) ? weights * least : 0;
 }
 
 RunResult run_plan(const Problem& problem, const Plan& plan, const RunOptions& options) {

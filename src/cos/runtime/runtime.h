@@ -55,6 +55,12 @@ struct RunResult {
 // throughputs (a closed or open loop's simulation reports its period's figure otherwise).
 double summed_throughput(const SimResult& result);
 
+// The weighted mix a run sustained: every tenant at its weight, as fast as the slowest
+// allows (sum of weights x least throughput per weight). Under saturation it equals the sum
+// of the throughputs; under a closed or open loop it is what the planners maximise (the
+// simulator's weighted_throughput_per_s) and can be well below the sum.
+double mix_throughput(const Problem& problem, const RunResult& result);
+
 // Runs a plan for real: one worker thread per processor (pinned to its cores) takes ready
 // units from its queue, oldest request first, then the plan's rank; each request of a
 // tenant flows through its units in a request context of its own; CPU groups share memory,
