@@ -91,6 +91,17 @@ TEST(SchedCli, PlanForAClosedLoop) {
   test::CliResult sim = test::run_cli({"simulate", plan, "--json"});
   ASSERT_EQ(sim.code, 0) << sim.err;
   EXPECT_EQ(nlohmann::json::parse(sim.out)["workload"], "closed");
+  // a re-plan keeps it, unless told otherwise
+  const std::string first = json["tenants"][0]["name"], replanned = dir.file("replanned.json");
+  test::CliResult kept =
+      test::run_cli({"plan", "--from", plan, "--remove", first, "-o", replanned});
+  ASSERT_EQ(kept.code, 0) << kept.err;
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(replanned))["problem"]["workload"]["kind"],
+            "closed");
+  test::CliResult open =
+      test::run_cli({"plan", "--from", plan, "--remove", first, "--rate", "40", "-o", replanned});
+  ASSERT_EQ(open.code, 0) << open.err;
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(replanned))["problem"]["workload"]["kind"], "open");
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"plan", "--problem", problem, "--clients", "-2", "-o", plan},
            {"plan", "--problem", problem, "--rate", "-1", "-o", plan}}) {

@@ -88,9 +88,6 @@ void add_problem_options(CLI::App* command, ProblemArgs& args) {
       ->excludes(clients);
 }
 
-namespace {
-
-// The workload the flags ask to plan for, over the one `problem` has.
 void apply_workload(const ProblemArgs& args, Problem& problem) {
   if (args.clients < 0) fail("--clients {}: expected at least 1", args.clients);
   if (args.rate < 0 || std::isnan(args.rate))
@@ -103,8 +100,6 @@ void apply_workload(const ProblemArgs& args, Problem& problem) {
     problem.workload.rate_per_s = args.rate;
   }
 }
-
-}  // namespace
 
 StrategyOptions strategy_options(const ProblemArgs& args) {
   StrategyOptions options;

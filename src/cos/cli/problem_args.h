@@ -39,5 +39,8 @@ std::vector<Tenant> build_tenants(const std::vector<std::string>& specs, const P
                                   const Platform& platform, const Profile* profile,
                                   std::set<std::string>& taken);
 StrategyOptions strategy_options(const ProblemArgs& args);
+// The workload --clients / --rate ask to plan for, over the one `problem` has (a re-plan keeps
+// the current plan's unless they are given).
+void apply_workload(const ProblemArgs& args, Problem& problem);
 
 }  // namespace cosched::cli

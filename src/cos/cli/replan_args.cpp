@@ -19,6 +19,7 @@ std::pair<Problem, Placement> replan_problem(const ReplanArgs& args, const Probl
   Problem next;
   next.platform = current.platform;
   next.workload = current.workload;
+  apply_workload(problem, next);
   std::set<std::string> taken;
   for (const auto& name : args.remove) {
     bool known = std::any_of(current.tenants.begin(), current.tenants.end(),
