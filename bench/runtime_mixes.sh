@@ -3,7 +3,8 @@
 # machine's cores as cpu:0 + cpu:1 (single: one cpu:0-1 processor with two threads), side by
 # side in one run, and prints measured against predicted throughput and p99. This machine's
 # speed drifts over minutes, so each mix is profiled right before its runs, and the runs of
-# the five plans alternate over REPS repetitions (medians reported).
+# the five plans alternate over REPS repetitions, each starting one plan later (medians
+# reported).
 # The workload is `cos run`'s default, weighted rounds that keep every processor busy (the
 # period the plans are searched for); CLIENTS plans for and runs a closed loop instead.
 # Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS]
@@ -35,7 +36,11 @@ for i in "${!mixes[@]}"; do
       $workload -o $out/mix$i-$s.json >/dev/null
   done
   for r in $(seq 1 "$reps"); do
-    for s in "${strategies[@]}"; do
+    # Each repetition starts one strategy later, so that a slowdown of the machine that sets
+    # in mid-repetition does not always fall on the same strategies.
+    n=${#strategies[@]}
+    for k in $(seq 0 $((n - 1))); do
+      s=${strategies[$(((k + r - 1) % n))]}
       $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run$r.json 2>/dev/null
     done
   done
