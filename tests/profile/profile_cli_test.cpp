@@ -58,5 +58,30 @@ TEST(ProfileCli, DetectProfileCheckAndPlan) {
       << moved.err;
 }
 
+TEST(ProfileCli, CheckSaysWhenAProcessorDrifted) {
+  test::TempDir dir;
+  std::string platform = dir.file("platform.json"), profile = dir.file("profile.json");
+  ASSERT_EQ(
+      test::run_cli({"platform", "detect", "--split", "1", "--no-measure", "-o", platform}).code,
+      0);
+  std::vector<std::string> args = {"profile", "--platform",       platform, "-o",
+                                   profile,   "--runs",           "2",      "--warmup",
+                                   "1",       "--no-concurrency", "--quiet"};
+  for (const char* name : {"tiny_resnet", "tiny_mobilenet"})
+    args.push_back(test::save_builtin(dir, name));
+  ASSERT_EQ(test::run_cli(args).code, 0);
+  // As if the processor had run three times slower while it was profiled.
+  nlohmann::json json = nlohmann::json::parse(std::ifstream(profile));
+  for (auto& [key, op] : json["ops"].items())
+    for (auto& [processor, cost] : op["costs"].items())
+      for (const char* field : {"median_ms", "mean_ms", "p10_ms", "p90_ms"})
+        cost[field] = cost[field].get<double>() * 3;
+  std::ofstream(profile) << json.dump();
+  auto check = test::run_cli({"profile", "--check", profile, "--runs", "3", "--quiet"});
+  ASSERT_EQ(check.code, 0) << check.err;
+  EXPECT_NE(check.out.find("cpu:0: every model ran faster than profiled"), std::string::npos)
+      << check.out;
+}
+
 }  // namespace
 }  // namespace cosched

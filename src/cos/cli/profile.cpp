@@ -1,8 +1,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <map>
 
 #include "cos/cli/app.h"
 #include "cos/cli/table.h"
@@ -43,6 +45,23 @@ std::string ms_text(double ms) {
   return std::isfinite(ms) ? fmt::format("{:.3f}", ms) : "unsupported";
 }
 
+// A processor on which every model (two or more) is off the same way by more than 10% ran
+// at another speed than when it was profiled: the machine drifted, the op sums did not.
+void print_drift(const std::vector<CheckRow>& rows, std::ostream& out) {
+  std::map<std::string, std::vector<double>> errors;
+  for (const auto& r : rows)
+    if (std::isfinite(r.error_pct)) errors[r.processor].push_back(r.error_pct);
+  for (const auto& [processor, e] : errors) {
+    const auto [lo, hi] = std::minmax_element(e.begin(), e.end());
+    if (e.size() < 2 || (*lo <= 10 && *hi >= -10)) continue;
+    out << fmt::format(
+        "{}: every model ran {} than profiled ({:+.1f}% to {:+.1f}%): the processor's speed "
+        "changed since profiling (a busy or throttled machine); profile again close to the runs "
+        "that use the profile\n",
+        processor, *lo > 10 ? "faster" : "slower", *lo, *hi);
+  }
+}
+
 void run_check(const ProfileArgs& args, Context& context, std::ostream* progress, bool terminal) {
   Profile profile = load_profile(args.check);
   std::vector<std::string> paths = args.models;
@@ -77,6 +96,7 @@ void run_check(const ProfileArgs& args, Context& context, std::ostream* progress
                              rows.size());
   context.out << "kernels changed: steps whose kernel differs from the profiled one (the cpu "
                  "backend times its variants once per compile)\n";
+  print_drift(rows, context.out);
 }
 
 void run_profile(const ProfileArgs& args, Context& context, std::ostream* progress, bool terminal) {
