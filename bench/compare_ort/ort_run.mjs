@@ -1,6 +1,7 @@
 // Runs one model on ONNX Runtime's CPU provider and prints {"median_ms", "p90_ms",
 // "peak_rss_mb"} as JSON: the ORT half of bench/compare_ort/compare.sh.
-//   node bench/compare_ort/ort_run.mjs MODEL.onnx INPUT.npy THREADS REPEAT
+//   node bench/compare_ort/ort_run.mjs MODEL.onnx INPUT.npy THREADS REPEAT [PROFILE_PREFIX]
+// With PROFILE_PREFIX, ORT's own per-node profile goes to PROFILE_PREFIX_<date>.json.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -19,12 +20,13 @@ function readNpy(path) {
   return new ort.Tensor("float32", floats, shape);
 }
 
-const [model, input, threads, repeat] = process.argv.slice(2);
+const [model, input, threads, repeat, profilePrefix] = process.argv.slice(2);
 const session = await ort.InferenceSession.create(model, {
   intraOpNumThreads: Number(threads),
   interOpNumThreads: 1,
   executionMode: "sequential",
   graphOptimizationLevel: "all",
+  ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
 });
 const feeds = { [session.inputNames[0]]: readNpy(input) };
 await session.run(feeds);  // warm-up
@@ -34,6 +36,7 @@ for (let i = 0; i < Number(repeat); ++i) {
   await session.run(feeds);
   times.push(Number(process.hrtime.bigint() - start) / 1e6);
 }
+if (profilePrefix) session.endProfiling();
 times.sort((a, b) => a - b);
 const rank = (p) => times[Math.min(times.length, Math.max(1, Math.ceil(p * times.length))) - 1];
 console.log(JSON.stringify({
