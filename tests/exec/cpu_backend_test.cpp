@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cos/common/error.h"
+#include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/graph_executor.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
@@ -70,6 +71,68 @@ TEST(CpuBackend, FusesConvSwishIntoOneStep) {
   std::vector<double> e = to_doubles(on_reference.run({input})[0]);
   std::vector<double> a = to_doubles(on_cpu.run({input})[0]);
   for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(a[i], e[i], 1e-4 * (1 + std::abs(e[i])));
+}
+
+// A squeeze-excite block (efficientnet's): the conv output read by a global pool and by the
+// Mul that scales it by the gate; every layout the backend chooses gives the reference's result.
+TEST(CpuBackend, SqueezeExciteBlockMatchesTheReference) {
+  for (int64_t channels : {16, 24, 32}) {
+    ModelBuilder b("se", 3);
+    std::string c = b.conv(b.input("x", {1, 8, 12, 12}), channels, 3);
+    c = b.mul(c, b.sigmoid(c));
+    std::string gate = b.sigmoid(b.conv(b.relu(b.conv(b.global_avg_pool(c), 4, 1)), channels, 1));
+    b.output(b.conv(b.mul(c, gate), 8, 1));
+    Graph graph = import_model_bytes(b.serialize(), "se");
+    CpuBackend cpu(CoreSet::all());
+    ReferenceBackend reference;
+    GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
+    Tensor input = test::random_input(graph.values[graph.inputs[0]], 6);
+    std::vector<double> e = to_doubles(on_reference.run({input})[0]);
+    std::vector<double> a = to_doubles(on_cpu.run({input})[0]);
+    for (size_t i = 0; i < e.size(); ++i)
+      ASSERT_NEAR(a[i], e[i], 1e-4 * (1 + std::abs(e[i]))) << channels << " channels, " << i;
+  }
+}
+
+// x * gate with x stored in a conv's layout (channel blocks, channels last): the Mul works in
+// that layout, leaves its output in it, and reads the per-channel gate as it is.
+TEST(CpuBackend, BinaryOpKeepsTheLayoutOfItsFullSizeOperand) {
+  using tag = dnnl::memory::format_tag;
+  ModelBuilder b("scale", 1);
+  std::string x = b.input("x", {1, 32, 5, 7}), gate = b.input("gate", {1, 32, 1, 1});
+  b.output(b.node("Mul", {gate, x}, {1, 32, 5, 7}));  // broadcast first: the kernel swaps them
+  Graph graph = import_model_bytes(b.serialize(), "scale");
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  Tensor xs = test::random_input(graph.values[graph.inputs[0]], 1);
+  Tensor gs = test::random_input(graph.values[graph.inputs[1]], 2);
+  const dnnl::memory::dims dims = {1, 32, 5, 7};
+  const auto f32 = dnnl::memory::data_type::f32;
+  for (tag layout : {tag::nChw16c, tag::nhwc}) {
+    dnnl::memory::desc stored(dims, f32, layout);
+    dnnl_ops::StoredLayouts io;
+    io.inputs = {plain_desc({1, 32, 1, 1}), stored};
+    io.free_output = true;
+    auto kernel = dnnl_ops::binary(context, graph, graph.nodes[0], io);
+    ASSERT_TRUE(kernel);
+    EXPECT_EQ(kernel->output_desc(), stored);
+    EXPECT_EQ(kernel->implementation().find("ref"), std::string::npos) << kernel->implementation();
+    // x in the stored layout in, the product in it out; back to plain to compare.
+    dnnl::memory plain_x(plain_desc({1, 32, 5, 7}), context.engine, xs.bytes.data());
+    dnnl::memory x_in(stored, context.engine), y_out(stored, context.engine);
+    std::vector<float> y(xs.size());
+    dnnl::memory plain_y(plain_desc({1, 32, 5, 7}), context.engine, y.data());
+    dnnl::reorder(plain_x, x_in).execute(context.stream, plain_x, x_in);
+    KernelArgs args;
+    args.inputs = {gs.bytes.data(), x_in.get_data_handle()};
+    args.outputs = {y_out.get_data_handle()};
+    kernel->run(args);
+    dnnl::reorder(y_out, plain_y).execute(context.stream, y_out, plain_y);
+    context.stream.wait();
+    const float* xv = reinterpret_cast<const float*>(xs.bytes.data());
+    const float* gv = reinterpret_cast<const float*>(gs.bytes.data());
+    for (size_t i = 0; i < y.size(); ++i) ASSERT_FLOAT_EQ(y[i], xv[i] * gv[i / 35]) << i;
+  }
 }
 
 TEST(CoreSet, ParsesAndNamesCoreSets) {

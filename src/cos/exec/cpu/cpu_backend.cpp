@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 
 #include "cos/common/error.h"
 #include "cos/exec/chain_kernel.h"
@@ -16,6 +17,10 @@ namespace {
 
 bool is_matmul(const std::string& op) {
   return op == "Gemm" || op == "MatMul";
+}
+
+bool is_binary(const std::string& op) {
+  return op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
 }
 
 bool is_pool(const std::string& op) {
@@ -89,41 +94,40 @@ std::string signature(const Graph& graph, std::span<const Node* const> group) {
   return text;
 }
 
-// Times `kernel` on scratch memory for the group's args: the best of a few runs, in ms;
-// infinity when its first run takes over 3 x `give_up_ms`.
-double time_kernel(Kernel& kernel, const Graph& graph, std::span<const Node* const> group,
-                   double give_up_ms) {
-  std::vector<std::vector<std::byte>> buffers;
-  KernelArgs args;
-  auto scratch = [&](int v) -> void* {
-    buffers.emplace_back(static_cast<size_t>(graph.values[v].bytes()));
-    return buffers.back().data();
-  };
-  for (const Node* node : group)
-    for (int v : node->inputs) {
-      bool internal = v >= 0 && node != group.front() && graph.values[v].producer >= 0 &&
-                      std::any_of(group.begin(), group.end(),
-                                  [&](const Node* n) { return n->outputs[0] == v; });
-      if (v < 0 || internal)
-        args.inputs.push_back(nullptr);
-      else if (graph.values[v].is_constant())
-        args.inputs.push_back(graph.values[v].data->bytes.data());
-      else
-        args.inputs.push_back(scratch(v));
-    }
-  for (int v : group.back()->outputs) args.outputs.push_back(v < 0 ? nullptr : scratch(v));
-  auto timed_run = [&] {
+// Kernel args for one group on scratch memory (constants point at their data), for timing.
+class ScratchArgs {
+ public:
+  ScratchArgs(const Graph& graph, std::span<const Node* const> group) {
+    auto scratch = [&](int v) -> void* {
+      buffers_.emplace_back(static_cast<size_t>(graph.values[v].bytes()));
+      return buffers_.back().data();
+    };
+    for (const Node* node : group)
+      for (int v : node->inputs) {
+        bool internal = v >= 0 && node != group.front() && graph.values[v].producer >= 0 &&
+                        std::any_of(group.begin(), group.end(),
+                                    [&](const Node* n) { return n->outputs[0] == v; });
+        if (v < 0 || internal)
+          args_.inputs.push_back(nullptr);
+        else if (graph.values[v].is_constant())
+          args_.inputs.push_back(graph.values[v].data->bytes.data());
+        else
+          args_.inputs.push_back(scratch(v));
+      }
+    for (int v : group.back()->outputs) args_.outputs.push_back(v < 0 ? nullptr : scratch(v));
+  }
+  // One run of `kernel` on these args, in ms.
+  double time(Kernel& kernel) const {
     auto start = std::chrono::steady_clock::now();
-    kernel.run(args);
+    kernel.run(args_);
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
-  };
-  // The first run (warm-up) already rules out a candidate far slower than the best so far.
-  if (timed_run() > 3 * give_up_ms) return INFINITY;
-  double best = INFINITY;
-  for (int i = 0; i < 3; ++i) best = std::min(best, timed_run());
-  return best;
-}
+  }
+
+ private:
+  std::deque<std::vector<std::byte>> buffers_;
+  KernelArgs args_;
+};
 
 }  // namespace
 
@@ -168,7 +172,8 @@ bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group
 std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
                                             std::span<const Node* const> group) {
   const Node& head = *group[0];
-  const bool layout_aware = head.op == "Conv" || is_pool(head.op) || head.op == "Concat";
+  const bool binary = is_binary(head.op) && group.size() == 1;
+  const bool layout_aware = head.op == "Conv" || is_pool(head.op) || head.op == "Concat" || binary;
   const bool has_sum = head.op == "Conv" && group.size() > 1 && group[1]->op == "Add";
   const size_t skip_index =
       has_sum ? head.inputs.size() + (group[1]->inputs[0] == head.outputs[0] ? 1 : 0) : 0;
@@ -176,7 +181,7 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
   dnnl_ops::StoredLayouts io;
   if (layout_aware) {
     io.input = stored(graph, head.inputs[0]);
-    if (head.op == "Concat")
+    if (head.op == "Concat" || binary)
       for (int v : head.inputs) io.inputs.push_back(stored(graph, v));
     if (has_sum) io.skip = stored(graph, group[1]->inputs[skip_index - head.inputs.size()]);
     io.free_output = layout_free(graph, output);
@@ -187,7 +192,7 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
   if (dnnl_kernel) {
     accepted = {0};
     if (has_sum) accepted.push_back(skip_index);
-    if (head.op == "Concat")
+    if (head.op == "Concat" || binary)
       for (size_t i = 1; i < head.inputs.size(); ++i) accepted.push_back(i);
     const auto& out = dnnl_kernel->output_desc();
     if (out.get_size() > 0 && out != plain_desc(graph.values[output].shape)) layouts_[output] = out;
@@ -236,9 +241,14 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
   if (group.size() != 1) return nullptr;
   if (is_pool(op))
     kernel = dnnl_ops::pool(context_, graph, node, io);
-  else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div")
-    kernel = dnnl_ops::binary(context_, graph, node);
-  else if (op == "Concat")
+  else if (is_binary(op)) {
+    kernel = dnnl_ops::binary(context_, graph, node, io);
+    if (!kernel && io.free_output) {  // no fast kernel in the stored layout: work plain
+      dnnl_ops::StoredLayouts plain_output = io;
+      plain_output.free_output = false;
+      kernel = dnnl_ops::binary(context_, graph, node, plain_output);
+    }
+  } else if (op == "Concat")
     kernel = dnnl_ops::concat(context_, graph, node, io);
   else if (op == "Softmax")
     kernel = dnnl_ops::softmax(context_, graph, node);
@@ -272,23 +282,34 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
                                       layout_key(io.skip), io.free_output ? "free" : "");
   if (auto choice = cached_kernel_choice(key); choice && *choice >= 0 && *choice < variants)
     if (auto kernel = build(*choice)) return kernel;
-  std::unique_ptr<DnnlKernel> best;
-  double best_ms = 0;
-  int best_variant = -1;
+  // Each candidate runs once (a warm-up that already rules out one far slower than the best
+  // so far), then all take turns, so that a slow phase of the machine falls on all of them;
+  // each keeps its best time.
+  ScratchArgs args(graph, group);
+  std::vector<std::unique_ptr<DnnlKernel>> kernels;
+  std::vector<int> variant_of;
+  double fastest_warmup = INFINITY;
   for (int v = 0; v < variants; ++v) {
     auto kernel = build(v);
     if (!kernel) continue;
-    double ms = time_kernel(*kernel, graph, group, best ? best_ms : INFINITY);
-    // A later variant must win clearly: near-ties decided by timing noise would make each
-    // compile pick differently (and a profile describe other kernels than a later run).
-    if (!best || ms < 0.9 * best_ms) {
-      best = std::move(kernel);
-      best_ms = ms;
-      best_variant = v;
-    }
+    const double ms = args.time(*kernel);
+    if (ms > 3 * fastest_warmup) continue;
+    fastest_warmup = std::min(fastest_warmup, ms);
+    kernels.push_back(std::move(kernel));
+    variant_of.push_back(v);
   }
-  if (best) remember_kernel_choice(key, best_variant);
-  return best;
+  std::vector<double> best_ms(kernels.size(), INFINITY);
+  for (int round = 0; round < 5; ++round)
+    for (size_t k = 0; k < kernels.size(); ++k)
+      best_ms[k] = std::min(best_ms[k], args.time(*kernels[k]));
+  // A later variant must win clearly: near-ties decided by timing noise would make each
+  // compile pick differently (and a profile describe other kernels than a later run).
+  size_t pick = 0;
+  for (size_t k = 1; k < kernels.size(); ++k)
+    if (best_ms[k] < 0.9 * best_ms[pick]) pick = k;
+  if (kernels.empty()) return nullptr;
+  remember_kernel_choice(key, variant_of[pick]);
+  return std::move(kernels[pick]);
 }
 
 dnnl::memory::desc CpuBackend::stored(const Graph& graph, int value) const {
@@ -315,6 +336,10 @@ bool CpuBackend::layout_free(const Graph& graph, int value) const {
         std::count(n.inputs.begin(), n.inputs.end(), value) == 1)
       continue;
     if (n.op == "Concat") continue;
+    // A full-size operand of an elementwise binary op (the kernel works in its layout).
+    if (is_binary(n.op) && graph.values[n.outputs[0]].shape == v.shape &&
+        std::count(n.inputs.begin(), n.inputs.end(), value) == 1)
+      continue;
     if (n.op == "Add" && n.inputs.size() == 2 && residual_of_fused_conv(graph, n, value)) continue;
     return false;
   }

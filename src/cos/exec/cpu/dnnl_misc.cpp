@@ -54,6 +54,21 @@ std::unique_ptr<DnnlKernel> mean_over(const DnnlContext& context, const memory::
   }
 }
 
+// A descriptor of `dims` in the same layout as `like` (one of the layouts activations are
+// stored in), or plain when `like` has another.
+memory::desc same_layout(const memory::desc& like, const memory::dims& dims) {
+  using tag = memory::format_tag;
+  static const std::vector<tag> tags[] = {{tag::ncw, tag::nwc, tag::nCw16c, tag::nCw8c},
+                                          {tag::nchw, tag::nhwc, tag::nChw16c, tag::nChw8c},
+                                          {tag::ncdhw, tag::ndhwc, tag::nCdhw16c, tag::nCdhw8c}};
+  const size_t rank = dims.size();
+  if (rank >= 3 && rank <= 5)
+    for (tag t : tags[rank - 3])
+      if (memory::desc(like.dims(), memory::data_type::f32, t) == like)
+        return memory::desc(dims, memory::data_type::f32, t);
+  return plain_desc(Shape(dims.begin(), dims.end()));
+}
+
 }  // namespace
 
 std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
@@ -145,8 +160,8 @@ std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
   }
 }
 
-std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,
-                                   const Node& node) {
+std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph, const Node& node,
+                                   const StoredLayouts& io) {
   static const std::map<std::string, algorithm> algs = {{"Add", algorithm::binary_add},
                                                         {"Sub", algorithm::binary_sub},
                                                         {"Mul", algorithm::binary_mul},
@@ -163,13 +178,48 @@ std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& grap
   const Shape& s0 = shape_of(graph, node.inputs[first]);
   if (s0 != y) return nullptr;
   Shape s1 = shape_of(graph, node.inputs[second]);
+  const bool full_second = s1 == y;
   s1.insert(s1.begin(), y.size() - s1.size(), 1);
+  // Work in the layout the first operand is stored in when the output may stay in it (a
+  // conv's blocked output scaled by a squeeze-excite gate), else plain; a full-size second
+  // operand is brought to that layout.
+  const memory::desc stored0 = io.inputs.empty() ? plain_desc(s0) : io.inputs[first];
+  const memory::desc work = io.free_output ? stored0 : plain_desc(y);
+  // A per-channel operand (1xCx1x1) holds the same bytes in every layout without padding;
+  // oneDNN's jit code wants it described in the layout of the first.
+  const bool per_channel =
+      s1.size() > 1 && std::count(s1.begin(), s1.end(), 1) + 1 == static_cast<long>(s1.size()) &&
+      s1[1] != 1;
+  const memory::desc plain1 = plain_desc(s1), relaid1 = same_layout(work, to_dims(s1));
+  const memory::desc desc1 = full_second                                              ? work
+                             : per_channel && relaid1.get_size() == plain1.get_size() ? relaid1
+                                                                                      : plain1;
   try {
-    dnnl::binary::desc desc(alg->second, plain_desc(s0), plain_desc(s1), plain_desc(y));
+    dnnl::binary::desc desc(alg->second, work, desc1, work);
     dnnl::binary::primitive_desc pd(desc, user_scratchpad(), context.engine);
-    return single(context, pd, dnnl::binary(pd),
-                  {{DNNL_ARG_SRC_0, plain_desc(s0)}, {DNNL_ARG_SRC_1, plain_desc(s1)}},
-                  {first, second}, plain_desc(y));
+    if (work != plain_desc(y) && impl_name(pd).rfind("ref", 0) == 0) return nullptr;
+    auto kernel = std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd));
+    std::unordered_map<int, memory> args;
+    const int arg[2] = {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1};
+    const int index[2] = {first, second};
+    for (int i = 0; i < 2; ++i) {
+      const int v = node.inputs[index[i]];
+      const bool blocked =
+          !io.inputs.empty() && io.inputs[index[i]] != plain_desc(shape_of(graph, v));
+      // Plain bytes are read as they are: a per-channel operand's are the same in desc1.
+      const memory::desc stored = blocked                  ? io.inputs[index[i]]
+                                  : i == 1 && !full_second ? desc1
+                                                           : plain_desc(s0);
+      memory user(stored, context.engine, nullptr);
+      kernel->bind_input(index[i], user);
+      args[arg[i]] = kernel->reordered_input(user, i == 0 ? work : desc1);
+    }
+    memory dst(work, context.engine, nullptr);
+    kernel->bind_output(0, dst);
+    kernel->set_output_desc(work);
+    args[DNNL_ARG_DST] = dst;
+    kernel->add(dnnl::binary(pd), args);
+    return kernel;
   } catch (const dnnl::error&) {
     return nullptr;
   }
