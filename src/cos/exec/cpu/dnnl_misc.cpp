@@ -95,11 +95,15 @@ std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph,
   algorithm alg = is_max        ? algorithm::pooling_max
                   : include_pad ? algorithm::pooling_avg_include_padding
                                 : algorithm::pooling_avg_exclude_padding;
-  // Pool in the layout the input is stored in; the output follows it when it may.
+  // Pool in the layout the input is stored in; the output follows it when it may, or when
+  // it has the same bytes as plain in that layout (a global pool's [N, C, 1, 1]).
   const memory::desc plain_y = plain_desc(y);
-  const memory::desc src_desc = io.free_output ? io.input : plain_desc(x);
+  const memory::desc like_input = same_layout(io.input, to_dims(y));
+  const bool same_bytes = global && like_input.get_size() == plain_y.get_size();
+  const memory::desc src_desc = io.free_output || same_bytes ? io.input : plain_desc(x);
   const memory::desc dst_desc =
       io.free_output ? memory::desc(to_dims(y), memory::data_type::f32, memory::format_tag::any)
+      : same_bytes   ? like_input
                      : plain_y;
   try {
     dnnl::pooling_v2_forward::desc desc(prop_kind::forward_inference, alg, src_desc, dst_desc,
@@ -110,7 +114,7 @@ std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph,
     memory src_user(io.input, context.engine, nullptr), dst(pd.dst_desc(), context.engine, nullptr);
     kernel->bind_input(0, src_user);
     kernel->bind_output(0, dst);
-    kernel->set_output_desc(pd.dst_desc());
+    kernel->set_output_desc(same_bytes && !io.free_output ? plain_y : pd.dst_desc());
     memory src = kernel->reordered_input(src_user, pd.src_desc());
     kernel->add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
     return kernel;
