@@ -110,6 +110,14 @@ TEST(SchedCli, PlanForAClosedLoop) {
     EXPECT_EQ(bad.err.find('\n'), bad.err.size() - 1) << bad.err;
     EXPECT_NE(bad.err.find(args[3]), std::string::npos) << bad.err;
   }
+  // only cos picks by running, and not in a re-plan
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"plan", "--problem", problem, "--strategy", "heft", "--tune", "2", "-o", plan},
+           {"plan", "--from", plan, "--remove", first, "--tune", "2", "-o", replanned}}) {
+    test::CliResult bad = test::run_cli(args);
+    EXPECT_EQ(bad.code, 2) << bad.err;
+    EXPECT_NE(bad.err.find("--tune"), std::string::npos) << bad.err;
+  }
   test::CliResult both =
       test::run_cli({"plan", "--problem", problem, "--clients", "2", "--rate", "5", "-o", plan});
   EXPECT_NE(both.code, 0);

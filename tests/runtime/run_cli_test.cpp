@@ -1,6 +1,8 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cos/models/builtin.h"
@@ -28,6 +30,35 @@ TEST(RunCli, RunsAPlanAndPrintsJsonWithPredictions) {
     EXPECT_TRUE(tenant.contains(key)) << key;
   EXPECT_EQ(tenant["completed_total"].get<int64_t>() + tenant["failed_total"].get<int64_t>(),
             tenant["generated"].get<int64_t>());
+}
+
+// cos plan --tune: the plans that ran, each with its simulated and measured mix, in the JSON;
+// the plan kept is the one that measured best.
+TEST(RunCli, PlanTuneRunsThePlansAndKeepsTheFastest) {
+  test::TempDir dir;
+  const std::string platform = std::string(COS_SOURCE_DIR) + "/examples/platforms/cpu2.json";
+  std::vector<std::string> args = {"plan", "--platform", platform, "--strategy",
+                                   "cos",  "--budget",   "0.3",    "--tune",
+                                   "1",    "--json",     "-o",     dir.file("plan.json")};
+  for (int i : {0, 1}) {
+    args.push_back("--model");
+    args.push_back(test::save_builtin(dir, builtin_models().at(i).name));
+  }
+  test::CliResult plan = test::run_cli(args);
+  ASSERT_EQ(plan.code, 0) << plan.err;
+  const auto json = nlohmann::json::parse(plan.out);
+  ASSERT_TRUE(json.contains("tuned")) << plan.out;
+  double best = 0;
+  for (const auto& trial : json["tuned"]) {
+    EXPECT_EQ(trial["runs"].size(), 2u);
+    EXPECT_GT(trial["predicted_mix_throughput"].get<double>(), 0);
+    best = std::max(best, trial["mix_throughput"].get<double>());
+  }
+  const auto saved = nlohmann::json::parse(std::ifstream(dir.file("plan.json")));
+  const std::string why = saved["tenants"][0]["units"][0]["why"];
+  EXPECT_NE(why.find(fmt::format("ran best of {} plans: {:.1f} req/s", json["tuned"].size(), best)),
+            std::string::npos)
+      << why;
 }
 
 TEST(RunCli, RunsTheWorkloadThePlanWasMadeForAndReportsTheMix) {

@@ -11,6 +11,7 @@
 #include "cos/models/builtin.h"
 #include "cos/onnx/builder.h"
 #include "cos/onnx/import.h"
+#include "cos/runtime/measured_pick.h"
 #include "cos/sched/from_graph.h"
 #include "cos/sched/strategy.h"
 #include "support/sched_support.h"
@@ -164,6 +165,46 @@ TEST(Runtime, OpenLoopAndBadOptions) {
   EXPECT_GT(result.tenants[0].completed, 10);
   options.duration_s = 0;
   EXPECT_THROW(run_plan(problem, plan, options), Error);
+}
+
+// The measured pick runs the best simulated distinct plans in alternating rounds and keeps
+// the one with the highest median weighted mix.
+TEST(MeasuredPick, RunsTheBestSimulatedPlansAndKeepsTheFastest) {
+  test::TempDir dir;
+  auto [problem, heft] = plan_models({save_builtin(dir, 0), save_builtin(dir, 1)}, "heft");
+  StrategyOptions strategy;
+  Contenders contenders = {{"heft", heft},
+                           {"heft again", heft},
+                           {"model", run_strategy("model", problem, strategy)},
+                           {"single", run_strategy("single", problem, strategy)}};
+  MeasuredPickOptions options;
+  options.seconds = 1;
+  options.plans = 3;
+  options.rounds = 2;
+  std::vector<std::string> lines;
+  options.on_progress = [&](const std::string& line) { lines.push_back(line); };
+  std::vector<Trial> trials;
+  const Pick pick = pick_by_running(problem, contenders, options, &trials);
+  const auto ranked = rank_by_simulation(problem, contenders);
+  ASSERT_EQ(trials.size(), std::min<size_t>(3, ranked.size()));
+  EXPECT_EQ(lines.size(), 2 * trials.size());
+  const Trial* best = &trials[0];
+  for (size_t i = 0; i < trials.size(); ++i) {
+    EXPECT_EQ(trials[i].origin, contenders[ranked[i].index].first);  // best simulated first
+    EXPECT_NE(trials[i].origin, "heft again");                       // the same plan runs once
+    ASSERT_EQ(trials[i].measured_mix_per_s.size(), 2u);
+    for (double mix : trials[i].measured_mix_per_s) EXPECT_GT(mix, 0);
+    EXPECT_GT(trials[i].predicted_mix_per_s, 0);
+    if (trials[i].median_mix_per_s > best->median_mix_per_s) best = &trials[i];
+  }
+  EXPECT_EQ(pick.origin, best->origin);
+  const auto& won = std::find_if(contenders.begin(), contenders.end(), [&](const auto& c) {
+                      return c.first == pick.origin;
+                    })->second;
+  EXPECT_EQ(pick.plan.placement, won.placement);
+  EXPECT_NE(pick.evidence.find("ran best of"), std::string::npos) << pick.evidence;
+  options.plans = 0;
+  EXPECT_THROW(pick_by_running(problem, contenders, options), Error);
 }
 
 }  // namespace

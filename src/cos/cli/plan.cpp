@@ -6,6 +6,7 @@
 #include "cos/cli/sim_report.h"
 #include "cos/cli/table.h"
 #include "cos/common/error.h"
+#include "cos/runtime/measured_pick.h"
 #include "cos/sched/loads.h"
 #include "cos/sched/search/replan.h"
 #include "cos/sched/strategy.h"
@@ -19,6 +20,7 @@ void add_plan_command(CLI::App& app, Context& context) {
     ReplanArgs replan;
     std::string strategy = "heft";
     std::string out;
+    double tune_s = 0;
     bool explain = false;
     bool json = false;
   };
@@ -39,13 +41,20 @@ void add_plan_command(CLI::App& app, Context& context) {
   command->add_flag("--keep-others", options->replan.keep_others,
                     "Re-plan: never move the units of the tenants that stay");
   command->add_option("-o,--out", options->out, "Plan file to write")->required();
+  command
+      ->add_option("--tune", options->tune_s,
+                   "cos: run its best simulated plans (the baselines' among them) for this "
+                   "many seconds in all on this machine and keep the fastest measured")
+      ->check(CLI::PositiveNumber);
   command->add_flag("--explain", options->explain, "Print where each unit went and why");
   command->add_flag("--json", options->json, "Print JSON");
   command->callback([&context, options] {
     context.action = [&context, options] {
       Problem problem;
       Plan plan;
+      std::vector<Trial> trials;  // with --tune: what each plan that ran measured
       if (!options->replan.from.empty()) {
+        if (options->tune_s > 0) fail("--tune picks a new cos plan: not with --from");
         auto [next, previous] = replan_problem(options->replan, options->problem);
         problem = std::move(next);
         ReplanOptions replan;
@@ -56,7 +65,19 @@ void add_plan_command(CLI::App& app, Context& context) {
             options->replan.keep_others)
           fail("--add, --remove and --keep-others re-plan a current plan: give --from PLAN");
         problem = build_problem(options->problem);
-        plan = run_strategy(options->strategy, problem, strategy_options(options->problem));
+        StrategyOptions strategy = strategy_options(options->problem);
+        if (options->tune_s > 0) {
+          if (options->strategy != "cos")
+            fail("--tune: only the cos strategy picks by running (got --strategy {})",
+                 options->strategy);
+          strategy.pick = [&](const Problem& p, const Contenders& contenders) {
+            MeasuredPickOptions tune;
+            tune.seconds = options->tune_s;
+            tune.on_progress = [&](const std::string& line) { context.err << line << '\n'; };
+            return pick_by_running(p, contenders, tune, &trials);
+          };
+        }
+        plan = run_strategy(options->strategy, problem, strategy);
       }
       SimResult result = simulate(problem, plan, workload_options(problem.workload));
       plan.predicted = sim_json(problem, result);
@@ -69,6 +90,11 @@ void add_plan_command(CLI::App& app, Context& context) {
                                {"busiest_load_ms", loads.busiest_ms},
                                {"predicted", plan.predicted}};
         if (plan.bound_ms) json["bound_ms"] = *plan.bound_ms;
+        for (const Trial& trial : trials)
+          json["tuned"].push_back({{"origin", trial.origin},
+                                   {"predicted_mix_throughput", trial.predicted_mix_per_s},
+                                   {"mix_throughput", trial.median_mix_per_s},
+                                   {"runs", trial.measured_mix_per_s}});
         context.out << json.dump(2) << '\n';
         return;
       }
@@ -76,6 +102,15 @@ void add_plan_command(CLI::App& app, Context& context) {
           "{}: strategy {} in {:.3f} s; busiest resource {} at {:.3f} ms a period\n", options->out,
           plan.strategy, plan.search_s, resource_name(problem, loads.busiest), loads.busiest_ms);
       print_sim_report(problem, result, context.out);
+      if (!trials.empty()) {
+        context.out << '\n';
+        Table table({"plan run (--tune)", "simulated mix req/s", "measured mix req/s", "runs"});
+        for (const Trial& trial : trials)
+          table.add({trial.origin, fmt::format("{:.1f}", trial.predicted_mix_per_s),
+                     fmt::format("{:.1f}", trial.median_mix_per_s),
+                     fmt::format("{:.1f}", fmt::join(trial.measured_mix_per_s, " "))});
+        table.print(context.out);
+      }
       if (!options->explain) return;
       context.out << '\n';
       Table table({"tenant", "unit", "op", "processor", "why"});

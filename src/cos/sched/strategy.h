@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cos/sched/plan.h"
+#include "cos/sched/search/contenders.h"
 
 namespace cosched {
 
@@ -16,6 +17,9 @@ struct StrategyOptions {
   double search_budget_s = 3;    // cos: time for phases 2 and 3
   std::string search = "local";  // cos phase 3: "local" (iterated local search) or "rl"
   uint64_t seed = 1;
+  // cos: how the final plan is picked among the search's contenders (the baselines' plans
+  // among them); empty: pick_by_simulation. The runtime offers a pick by running them.
+  std::function<Pick(const Problem&, const Contenders&)> pick;
 };
 
 using Strategy = std::function<Plan(const Problem&, const StrategyOptions&)>;

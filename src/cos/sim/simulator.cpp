@@ -88,13 +88,15 @@ struct Request {
 };
 
 struct ReadyTask {
-  double age;  // of its request (round or arrival number): older requests first
+  double age;     // of its request (round or arrival number): older requests first
+  int64_t order;  // its request's arrival number
   double rank;
   int64_t sequence;
   int request;
   int task;
   bool operator>(const ReadyTask& other) const {
-    return std::tie(age, rank, sequence) > std::tie(other.age, other.rank, other.sequence);
+    return std::tie(age, order, rank, sequence) >
+           std::tie(other.age, other.order, other.rank, other.sequence);
   }
 };
 
@@ -178,11 +180,11 @@ class Simulation {
   void make_ready(int slot, int task) {
     const Request& request = requests_[slot];
     const TaskTemplate& tmpl = templates_[request.tenant].tasks[task];
-    // The runtime's order: a round's requests share their age (the plan's rank orders their
-    // units); other requests go first come, first served, also when they arrive at the same
-    // time (sharing an age, their units would interleave and move in lockstep).
+    // The runtime's order: the oldest round first (saturate), then request by request in
+    // arrival order (a request's units run back to back where they can, its activations
+    // still in cache, rather than interleaving with the other tenants'), then the plan's rank.
     double age = static_cast<double>(options_.mode == "saturate" ? request.round : request.id);
-    resources_[tmpl.resource].ready.push({age, tmpl.rank, sequence_++, slot, task});
+    resources_[tmpl.resource].ready.push({age, request.id, tmpl.rank, sequence_++, slot, task});
     start_next(tmpl.resource);
   }
 

@@ -42,7 +42,27 @@ Pick pick_by_simulation(const Problem& problem, const Contenders& contenders) {
       best.origin = origin;
     }
   }
+  best.evidence = fmt::format("simulated {:.3f} ms", best.period_ms);
   return best;
+}
+
+std::vector<Ranked> rank_by_simulation(const Problem& problem, const Contenders& contenders) {
+  const SimOptions options = workload_options(problem.workload);
+  std::vector<Ranked> ranked;
+  for (size_t i = 0; i < contenders.size(); ++i) {
+    const Plan& plan = contenders[i].second;
+    const bool seen = std::any_of(ranked.begin(), ranked.end(), [&](const Ranked& r) {
+      const Plan& other = contenders[r.index].second;
+      return other.placement == plan.placement && other.rank == plan.rank;
+    });
+    if (seen) continue;
+    SimResult r = simulate(problem, plan, options);
+    ranked.push_back({i, r.period_ms, meets_slos(problem, r)});
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    return a.meets_slos != b.meets_slos ? a.meets_slos : a.period_ms < b.period_ms;
+  });
+  return ranked;
 }
 
 }  // namespace cosched

@@ -20,7 +20,19 @@ struct Pick {
   std::string origin;  // its name among the contenders
   double period_ms = 0;
   bool meets_slos = false;
+  std::string evidence;  // why it won, for the plan's reasons: "simulated 12.345 ms"
 };
+
+// A contender's simulated figures (the problem's workload).
+struct Ranked {
+  size_t index = 0;  // into the contenders
+  double period_ms = 0;
+  bool meets_slos = false;
+};
+
+// The contenders with distinct plans, simulated, best first: those meeting every SLO, then
+// by shortest period; the first on ties.
+std::vector<Ranked> rank_by_simulation(const Problem& problem, const Contenders& contenders);
 
 // The simulator has the last word: the contender that meets every SLO with the shortest
 // simulated period (the shortest period where none meets them all); the first on ties. It

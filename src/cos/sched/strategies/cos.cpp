@@ -82,7 +82,8 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
     exact.time_limit_s = std::min(options.time_limit_s, options.search_budget_s / 4);
     contenders.emplace_back("milp", run_strategy("milp", problem, exact));
   }
-  Pick pick = pick_by_simulation(problem, contenders);
+  Pick pick =
+      options.pick ? options.pick(problem, contenders) : pick_by_simulation(problem, contenders);
   Plan best = std::move(pick.plan);
   const char* search = options.search == "rl" ? "learned policy" : "local search";
   for (size_t t = 0; t < tenants; ++t) {
@@ -90,11 +91,10 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
       best.why[t][u] = pick.origin.starts_with("local optimum")
                            ? fmt::format(
                                  "cos: tenant candidate {} of {}, then {} ({}; busiest "
-                                 "{:.3f} -> {:.3f} ms; simulated {:.3f} ms)",
+                                 "{:.3f} -> {:.3f} ms; {})",
                                  chosen[t] + 1, candidates[t].size(), search, pick.origin, phase2,
-                                 phase3_ms, pick.period_ms)
-                           : fmt::format("cos: the {} plan simulated best ({:.3f} ms)", pick.origin,
-                                         pick.period_ms);
+                                 phase3_ms, pick.evidence)
+                           : fmt::format("cos: the {} plan won ({})", pick.origin, pick.evidence);
     }
   }
   return best;

@@ -1,0 +1,77 @@
+#include "cos/runtime/measured_pick.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cos/common/error.h"
+#include "cos/runtime/runtime.h"
+#include "cos/sim/simulator.h"
+
+namespace cosched {
+namespace {
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+}  // namespace
+
+Pick pick_by_running(const Problem& problem, const Contenders& contenders,
+                     const MeasuredPickOptions& options, std::vector<Trial>* trials) {
+  if (options.plans < 1 || options.rounds < 1 || !(options.seconds > 0))
+    fail("a pick by running needs plans, rounds and seconds above 0");
+  std::vector<Ranked> ranked = rank_by_simulation(problem, contenders);
+  if (ranked.empty()) fail("no plans to pick from");
+  const bool slos = ranked.front().meets_slos;
+  size_t count = 0;
+  while (count < ranked.size() && count < static_cast<size_t>(options.plans) &&
+         ranked[count].meets_slos == slos)
+    ++count;
+
+  const SimOptions workload = workload_options(problem.workload);
+  std::vector<Trial> runs(count);
+  std::vector<RunOptions> run_options(count);
+  for (size_t i = 0; i < count; ++i) {
+    const auto& [origin, plan] = contenders[ranked[i].index];
+    const SimResult predicted = simulate(problem, plan, workload);
+    runs[i].origin = origin;
+    runs[i].predicted_mix_per_s = predicted.weighted_throughput_per_s;
+    RunOptions& run = run_options[i];
+    run.duration_s = std::max(0.5, options.seconds / (count * options.rounds));
+    run.warmup_s = std::min(0.3, run.duration_s / 2);
+    run.seed = problem.workload.seed;
+    if (workload.mode == "closed") run.clients = workload.clients;
+    if (workload.mode == "open") run.rate_per_s = workload.rate_per_s;
+    if (workload.mode == "saturate") run.rounds_in_flight = predicted.inflight;
+  }
+  for (int round = 0; round < options.rounds; ++round) {
+    for (size_t k = 0; k < count; ++k) {
+      const size_t i = (k + round) % count;  // each round starts one plan later
+      const RunResult result =
+          run_plan(problem, contenders[ranked[i].index].second, run_options[i]);
+      runs[i].measured_mix_per_s.push_back(mix_throughput(problem, result));
+      if (options.on_progress)
+        options.on_progress(fmt::format(
+            "round {}/{}: {}: {:.1f} req/s (simulated {:.1f})", round + 1, options.rounds,
+            runs[i].origin, runs[i].measured_mix_per_s.back(), runs[i].predicted_mix_per_s));
+    }
+  }
+  size_t best = 0;
+  for (size_t i = 0; i < count; ++i) {
+    runs[i].median_mix_per_s = median(runs[i].measured_mix_per_s);
+    if (runs[i].median_mix_per_s > runs[best].median_mix_per_s) best = i;
+  }
+  const auto& [origin, plan] = contenders[ranked[best].index];
+  Pick pick{empty_plan(problem, "cos"), origin, ranked[best].period_ms, ranked[best].meets_slos,
+            fmt::format("ran best of {} plans: {:.1f} req/s, simulated {:.1f}", count,
+                        runs[best].median_mix_per_s, runs[best].predicted_mix_per_s)};
+  pick.plan.placement = plan.placement;
+  pick.plan.rank = plan.rank;
+  if (trials) *trials = std::move(runs);
+  return pick;
+}
+
+}  // namespace cosched

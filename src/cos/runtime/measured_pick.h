@@ -1,0 +1,34 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cos/sched/search/contenders.h"
+
+namespace cosched {
+
+struct MeasuredPickOptions {
+  double seconds = 8;                                   // of running, over every plan and round
+  int plans = 4;                                        // the best simulated contenders that run
+  int rounds = 2;                                       // each plan runs once a round, in turn
+  std::function<void(const std::string&)> on_progress;  // a line per run
+};
+
+// One contender that ran: its simulated and measured weighted mix (req/s).
+struct Trial {
+  std::string origin;
+  double predicted_mix_per_s = 0;
+  std::vector<double> measured_mix_per_s;  // one per round
+  double median_mix_per_s = 0;
+};
+
+// Picks by running: the `plans` contenders the simulator ranks best (rank_by_simulation;
+// only those meeting every SLO when some do) run for real under the problem's workload, in
+// rounds that alternate them so that a slowdown of the machine falls on all; the highest
+// median weighted mix (mix_throughput: what the planners maximise) wins. The simulator
+// ranks, the machine decides where the simulation is off. `trials` receives each run's figure.
+Pick pick_by_running(const Problem& problem, const Contenders& contenders,
+                     const MeasuredPickOptions& options, std::vector<Trial>* trials = nullptr);
+
+}  // namespace cosched
