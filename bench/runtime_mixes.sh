@@ -7,7 +7,9 @@
 # reported).
 # The workload is `cos run`'s default, weighted rounds that keep every processor busy (the
 # period the plans are searched for); CLIENTS plans for and runs a closed loop instead.
-# Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS]
+# The cos plan is picked by running its best simulated plans for TUNE seconds (`cos plan
+# --tune`; 0: picked by the simulator alone).
+# Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS] [TUNE]
 # (results in .cache/runtime-mixes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,7 @@ cos=${1:-build}/cos
 seconds=${2:-5}
 reps=${3:-2}
 clients=${4:-}
+tune=${5:-12}
 workload=${clients:+--clients $clients}
 out=.cache/runtime-mixes
 mkdir -p "$out"
@@ -32,8 +35,10 @@ for i in "${!mixes[@]}"; do
   for s in "${strategies[@]}"; do
     if [[ $s == single ]]; then platform=cpu01; else platform=cpu2; fi
     p=${platform#cpu}
+    pick=""
+    if [[ $s == cos && $tune != 0 ]]; then pick="--tune $tune"; fi
     $cos plan --platform $out/$platform.json --profile $out/mix$i-profile$p.json $args --strategy $s \
-      $workload -o $out/mix$i-$s.json >/dev/null
+      $workload $pick -o $out/mix$i-$s.json >/dev/null 2>&1
   done
   for r in $(seq 1 "$reps"); do
     # Each repetition starts one strategy later, so that a slowdown of the machine that sets

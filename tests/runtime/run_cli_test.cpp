@@ -50,7 +50,7 @@ TEST(RunCli, PlanTuneRunsThePlansAndKeepsTheFastest) {
   ASSERT_TRUE(json.contains("tuned")) << plan.out;
   double best = 0;
   for (const auto& trial : json["tuned"]) {
-    EXPECT_EQ(trial["runs"].size(), 2u);
+    EXPECT_EQ(trial["runs"].size(), 3u);
     EXPECT_GT(trial["predicted_mix_throughput"].get<double>(), 0);
     best = std::max(best, trial["mix_throughput"].get<double>());
   }

@@ -11,7 +11,7 @@ namespace cosched {
 struct MeasuredPickOptions {
   double seconds = 8;                                   // of running, over every plan and round
   int plans = 4;                                        // the best simulated contenders that run
-  int rounds = 2;                                       // each plan runs once a round, in turn
+  int rounds = 3;                                       // each plan runs once a round, in turn
   std::function<void(const std::string&)> on_progress;  // a line per run
 };
 
