@@ -26,6 +26,7 @@ struct ProfileArgs {
   std::string load_on;  // the child of a slow-down measurement
   int runs = 10;
   int warmup = 2;
+  int passes = 3;
   bool no_concurrency = false;
   bool quiet = false;
   bool json = false;
@@ -107,6 +108,7 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
   auto models = load_models_to_profile(args.models, parse_shapes(args.shapes));
   ProfileOptions options{.runs = args.runs,
                          .warmup = args.warmup,
+                         .passes = args.passes,
                          .concurrency = !args.no_concurrency,
                          .load = {own_command("profile"), parse_shapes(args.shapes)},
                          .platform_label = args.platform,
@@ -181,6 +183,13 @@ void add_profile_command(CLI::App& app, Context& context) {
   command->add_option("--runs", args->runs, "Timed runs of each model on each processor")
       ->capture_default_str();
   command->add_option("--warmup", args->warmup, "Untimed runs first")->capture_default_str();
+  command
+      ->add_option("--passes", args->passes,
+                   "Split the runs over this many passes over all models (each pass "
+                   "compiles them again): a slow phase of the machine then falls on a part of "
+                   "every op's samples")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_option("--shape", args->shapes,
                       "Static shape for an input with symbolic dimensions, e.g. input=1x3x224x224");
   command->add_flag("--no-concurrency", args->no_concurrency,

@@ -43,6 +43,14 @@ std::vector<ProfiledStep> estimated_steps(const Graph& graph, const ProfiledMode
 constexpr int kMaxRuns = 200;            // runs of a short model, at most
 constexpr double kFreeReadGbps = 10000;  // a cross-core read that costs nothing extra
 
+// What the passes of one model on one processor share.
+struct Visit {
+  std::vector<size_t> at;  // the executor step of each profiled step
+  std::vector<bool> unsupported;
+  int runs = 0;  // timed runs over all passes
+  std::vector<double> whole;
+};
+
 class Profiler {
  public:
   Profiler(const Platform& platform, const ProfileOptions& options)
@@ -64,7 +72,10 @@ class Profiler {
       measured_.push_back(&p);
     }
     plan_work(models);
-    for (const auto& model : models) profile_model(model);
+    // In passes over all models, so that a slow phase of the machine (minutes, on a shared
+    // one) falls on a part of every op's samples rather than on all of a few models' ops.
+    for (int pass = 0; pass < passes(); ++pass)
+      for (const auto& model : models) profile_model(model, pass);
     finish_costs();
     for (const auto& model : models) estimate_model(model);
     finish_slowdowns();
@@ -78,6 +89,7 @@ class Profiler {
 
  private:
   bool concurrency() const { return options_.concurrency && !options_.load.command.empty(); }
+  int passes() const { return std::max(1, options_.passes); }
   int concurrent_runs() const { return std::max(3, options_.runs / 3); }
 
   void plan_work(const std::vector<ModelToProfile>& models) {
@@ -86,7 +98,8 @@ class Profiler {
       double pair_max = 0;
       for (const Processor* p : measured_) {
         double s = roofline_s(model.graph, *p);
-        total += (options_.warmup + options_.runs) * s;
+        total +=
+            (options_.warmup + std::min(options_.warmup, 1) * (passes() - 1) + options_.runs) * s;
         pair_max = std::max(pair_max, s);
       }
       if (concurrency()) total += pairs() * (concurrent_runs() + 1) * 2 * pair_max;
@@ -99,52 +112,68 @@ class Profiler {
     return n * (n - 1) / 2;
   }
 
-  void profile_model(const ModelToProfile& model) {
-    ProfiledModel profiled{model.name, model.path, model.hash, {}, {}};
+  // One pass of `model` over every measured processor: compiles it there (the kernel choices
+  // are remembered, so every pass runs the same kernels), warms up, and times its share of
+  // the runs. The first pass records the steps and how many runs short models get.
+  void profile_model(const ModelToProfile& model, int pass) {
+    if (pass == 0) profile_.models.push_back({model.name, model.path, model.hash, {}, {}});
+    ProfiledModel& profiled = *std::find_if(profile_.models.begin(), profile_.models.end(),
+                                            [&](const auto& m) { return m.hash == model.hash; });
     std::vector<std::unique_ptr<TimedRun>> timed;
     for (const Processor* p : measured_) {
       const double unit = roofline_s(model.graph, *p);
       progress_.update(done_, fmt::format("compile {} on {}", model.name, p->id));
       timed.push_back(std::make_unique<TimedRun>(model.graph, p->id));
       TimedRun& run = *timed.back();
-      std::vector<ProfiledStep>& steps = profiled.steps[p->id];
-      std::vector<bool> unsupported;
-      std::vector<size_t> at;  // the executor step of each profiled step
-      for (size_t e = 0; e < run.executor().steps().size(); ++e) {
-        const ExecStep& step = run.executor().steps()[e];
-        if (step.nodes.empty()) continue;  // a device backend's copy: link time, not an op
-        at.push_back(e);
-        OpSignature sig =
-            op_signature(model.graph, step.nodes);  // the executor drops packed constants
-        OpEntry& entry = profile_.ops[sig.key];
-        if (entry.op.empty()) entry = {sig.op, sig.shapes, sig.text, {}};
-        steps.push_back({step.nodes, sig.key, step.implementation});
-        unsupported.push_back(step.fallback && !p->is_host());
-        if (unsupported.back()) entry.costs[p->id].unsupported = true;
-      }
-      std::vector<double> whole, step_ms;
-      int total = options_.warmup + options_.runs;
+      Visit& visit = visits_[{model.hash, p->id}];
+      if (pass == 0) record_steps(model, *p, run, profiled.steps[p->id], visit);
+      const std::vector<ProfiledStep>& steps = profiled.steps[p->id];
+      // Later passes need one run to bring the model back into the caches.
+      const int warmup = pass == 0 ? options_.warmup : std::min(options_.warmup, 1);
+      const auto share = [&](int runs) {
+        return runs * (pass + 1) / passes() - runs * pass / passes();
+      };
+      std::vector<double> step_ms;
+      int total = warmup + share(visit.runs);
       for (int i = 0; i < total; ++i) {
-        progress_.update(done_,
-                         fmt::format("{} on {}: run {}/{}", model.name, p->id, i + 1, total));
+        progress_.update(done_, fmt::format("{} on {}: pass {}/{}, run {}/{}", model.name, p->id,
+                                            pass + 1, passes(), i + 1, total));
         double ms = run.run(&step_ms);
         done_ += unit;
-        if (i + 1 == options_.warmup || (options_.warmup == 0 && i == 0)) {
+        if (pass == 0 && (i + 1 == warmup || (warmup == 0 && i == 0))) {
           // Short models run more often, to at least min_seconds of timed runs.
-          int runs = std::clamp(static_cast<int>(options_.min_seconds * 1000 / std::max(ms, 1e-3)),
-                                options_.runs, std::max(options_.runs, kMaxRuns));
-          progress_.add_total((runs - options_.runs) * unit);
-          total = options_.warmup + runs;
+          visit.runs =
+              std::clamp(static_cast<int>(options_.min_seconds * 1000 / std::max(ms, 1e-3)),
+                         options_.runs, std::max(options_.runs, kMaxRuns));
+          progress_.add_total((visit.runs - options_.runs) * unit);
+          total = warmup + share(visit.runs);
         }
-        if (i < options_.warmup) continue;
-        whole.push_back(ms);
+        if (i < warmup) continue;
+        visit.whole.push_back(ms);
         for (size_t s = 0; s < steps.size(); ++s)
-          if (!unsupported[s]) samples_[steps[s].key][p->id].push_back(step_ms[at[s]]);
+          if (!visit.unsupported[s]) samples_[steps[s].key][p->id].push_back(step_ms[visit.at[s]]);
       }
-      profiled.whole_ms[p->id] = summarize_spread(whole).median_ms;
+      if (!visit.whole.empty()) profiled.whole_ms[p->id] = summarize_spread(visit.whole).median_ms;
     }
-    if (concurrency()) measure_pairs(model, profiled, timed);
-    profile_.models.push_back(std::move(profiled));
+    if (concurrency() && pass + 1 == passes()) measure_pairs(model, profiled, timed);
+  }
+
+  // The profiled steps of `model` on `p` (the executor's, less a device backend's copies).
+  void record_steps(const ModelToProfile& model, const Processor& p, TimedRun& run,
+                    std::vector<ProfiledStep>& steps, Visit& visit) {
+    for (size_t e = 0; e < run.executor().steps().size(); ++e) {
+      const ExecStep& step = run.executor().steps()[e];
+      if (step.nodes.empty()) continue;  // a device backend's copy: link time, not an op
+      visit.at.push_back(e);
+      OpSignature sig =
+          op_signature(model.graph, step.nodes);  // the executor drops packed constants
+      OpEntry& entry = profile_.ops[sig.key];
+      if (entry.op.empty()) entry = {sig.op, sig.shapes, sig.text, {}};
+      steps.push_back({step.nodes, sig.key, step.implementation});
+      visit.unsupported.push_back(step.fallback && !p.is_host());
+      if (visit.unsupported.back()) entry.costs[p.id].unsupported = true;
+    }
+    visit.runs = options_.runs;
   }
 
   void measure_pairs(const ModelToProfile& model, const ProfiledModel& profiled,
@@ -269,6 +298,7 @@ class Profiler {
   bool load_failed_ = false;  // the second process could not run: no more slow-downs
   std::map<std::string, std::map<std::string, std::vector<double>>> samples_;
   std::map<std::pair<std::string, std::string>, double> together_, alone_;
+  std::map<std::pair<std::string, std::string>, Visit> visits_;  // by model hash, processor
 };
 
 }  // namespace

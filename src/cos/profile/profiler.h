@@ -23,6 +23,7 @@ struct ProfileOptions {
   // More runs for short models: as many as fill this many seconds (at most 200).
   double min_seconds = 0.5;
   int warmup = 2;  // untimed runs first
+  int passes = 3;  // the runs are split over this many passes over all models
   // Measure the slow-down of every pair of measured processors, with a second process
   // started by `load` (none when its command is empty).
   bool concurrency = true;
@@ -34,9 +35,10 @@ struct ProfileOptions {
 
 // Measures every step of every model on every processor of `platform` that is here, in
 // context: each model runs whole `runs` times after `warmup`, with each step timed, and the
-// samples of steps with equal signatures are pooled. Processors marked estimated get
-// roofline costs from their figures; a processor that is neither here nor marked
-// estimated is refused (the error names `platform_label`).
+// samples of steps with equal signatures are pooled. The runs are split over `passes` passes
+// over all models (each pass compiles a model again and warms it up with one run). Processors
+// marked estimated get roofline costs from their figures; a processor that is neither here nor
+// marked estimated is refused (the error names `platform_label`).
 Profile profile_models(const Platform& platform, const std::vector<ModelToProfile>& models,
                        const ProfileOptions& options);
 
