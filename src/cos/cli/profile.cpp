@@ -26,7 +26,7 @@ struct ProfileArgs {
   std::string load_on;  // the child of a slow-down measurement
   int runs = 10;
   int warmup = 2;
-  int passes = 3;
+  int passes = 10;
   bool no_concurrency = false;
   bool quiet = false;
   bool json = false;
