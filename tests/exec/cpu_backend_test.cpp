@@ -135,6 +135,54 @@ TEST(CpuBackend, BinaryOpKeepsTheLayoutOfItsFullSizeOperand) {
   }
 }
 
+// Concat of inputs stored channels-last, in channel blocks and plain: copies in the first
+// input's layout (the others reordered to it first), which the output keeps.
+TEST(CpuBackend, ConcatCopiesInputsOfMixedLayouts) {
+  using tag = dnnl::memory::format_tag;
+  ModelBuilder b("join", 1);
+  std::vector<std::string> xs = {b.input("a", {1, 16, 3, 5}), b.input("b", {1, 32, 3, 5}),
+                                 b.input("c", {1, 8, 3, 5})};
+  b.output(b.concat(xs, 1));
+  Graph graph = import_model_bytes(b.serialize(), "join");
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  const auto f32 = dnnl::memory::data_type::f32;
+  const std::vector<int64_t> channels = {16, 32, 8};
+  const std::vector<tag> layouts = {tag::nhwc, tag::nChw16c, tag::nchw};
+  dnnl_ops::StoredLayouts io;
+  std::vector<Tensor> plain;
+  std::vector<dnnl::memory> stored;
+  KernelArgs args;
+  for (size_t i = 0; i < 3; ++i) {
+    plain.push_back(test::random_input(graph.values[graph.inputs[i]], 10 + i));
+    io.inputs.emplace_back(dnnl::memory::dims{1, channels[i], 3, 5}, f32, layouts[i]);
+    dnnl::memory from(plain_desc({1, channels[i], 3, 5}), context.engine, plain[i].bytes.data());
+    stored.emplace_back(io.inputs[i], context.engine);
+    dnnl::reorder(from, stored[i]).execute(context.stream, from, stored[i]);
+    args.inputs.push_back(stored[i].get_data_handle());
+  }
+  io.free_output = true;
+  auto kernel = dnnl_ops::concat(context, graph, graph.nodes[0], io);
+  ASSERT_TRUE(kernel);
+  const dnnl::memory::desc nhwc({1, 56, 3, 5}, f32, tag::nhwc);
+  EXPECT_EQ(kernel->output_desc(), nhwc);
+  EXPECT_EQ(kernel->implementation(), "copy runs");
+  dnnl::memory out(nhwc, context.engine);
+  args.outputs = {out.get_data_handle()};
+  context.stream.wait();
+  kernel->run(args);
+  std::vector<float> y(56 * 15);
+  dnnl::memory plain_y(plain_desc({1, 56, 3, 5}), context.engine, y.data());
+  dnnl::reorder(out, plain_y).execute(context.stream, out, plain_y);
+  context.stream.wait();
+  int64_t c0 = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    const float* x = reinterpret_cast<const float*>(plain[i].bytes.data());
+    for (int64_t j = 0; j < channels[i] * 15; ++j) ASSERT_EQ(y[c0 * 15 + j], x[j]) << i << " " << j;
+    c0 += channels[i];
+  }
+}
+
 TEST(CoreSet, ParsesAndNamesCoreSets) {
   EXPECT_EQ(CoreSet::parse("cpu:0").cores, std::vector<int>{0});
   EXPECT_EQ(CoreSet::parse("cpu:0").name(), "cpu:0");

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 
+#include "cos/exec/cpu/concat_copy.h"
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/reference/ref_util.h"
 #include "cos/exec/slice_window.h"
@@ -237,6 +238,15 @@ std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& grap
   // Each input in its stored layout; the output in the first input's when it may.
   std::vector<memory::desc> descs = io.inputs;
   const memory::desc plain_y = plain_desc(y);
+  // Copies in the first input's layout where it is plain-strided and the output may take it,
+  // else in plain.
+  for (const memory::desc& out : {same_layout(descs[0], to_dims(y)), plain_y}) {
+    if (!io.free_output && out != plain_y) continue;
+    if (auto copy = ConcatCopy::make(context, descs, out, static_cast<int>(axis))) {
+      copy->set_output_desc(out);
+      return copy;
+    }
+  }
   const memory::desc dst_desc =
       io.free_output ? memory::desc(to_dims(y), memory::data_type::f32, memory::format_tag::any)
                      : plain_y;

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cos/exec/cpu/dnnl_kernel.h"
+
+namespace cosched {
+
+// Concat as copies of contiguous runs: in a plain layout (plain or channels-last, no
+// blocks), each input holds one run of bytes per index of the dims laid out outside the
+// concat axis, and the output interleaves them; inputs stored otherwise are reordered to it
+// first. oneDNN 2.6's concat takes 1.7x as long on channels-last (2 x 1x64x55x55 on one
+// core: 0.084 against 0.050 ms) and runs its reference code on mixed layouts.
+// A DnnlKernel for the layout bookkeeping: output_desc() says what it wrote.
+class ConcatCopy : public DnnlKernel {
+ public:
+  // nullptr unless `dst` is a plain-strided layout without blocks.
+  static std::unique_ptr<ConcatCopy> make(const DnnlContext& context,
+                                          const std::vector<dnnl::memory::desc>& inputs,
+                                          const dnnl::memory::desc& dst, int axis);
+  void run(const KernelArgs& args) override;
+
+ private:
+  ConcatCopy(const DnnlContext& context, int64_t outer, std::vector<int64_t> run_bytes);
+  int64_t outer_;                   // runs per input
+  std::vector<int64_t> run_bytes_;  // per input
+  int64_t out_run_bytes_ = 0;
+  std::vector<dnnl::memory> reordered_;  // per input: its copy in dst's layout, or none
+};
+
+}  // namespace cosched
