@@ -66,7 +66,8 @@ void ConcatCopy::run(const KernelArgs& args) {
   std::vector<int64_t> offset(inputs, 0);
   for (int64_t i = 1; i < inputs; ++i) offset[i] = offset[i - 1] + run_bytes_[i - 1];
   auto* out = static_cast<std::byte*>(args.outputs[0]);
-#pragma omp parallel for collapse(2) schedule(static)
+  constexpr int64_t kParallelBytes = 256 << 10;  // less is copied faster than threads start
+#pragma omp parallel for collapse(2) schedule(static) if (outer_ * out_run_bytes_ > kParallelBytes)
   for (int64_t o = 0; o < outer_; ++o)
     for (int64_t i = 0; i < inputs; ++i)
       std::memcpy(out + o * out_run_bytes_ + offset[i], from[i] + o * run_bytes_[i], run_bytes_[i]);
