@@ -203,6 +203,15 @@ TEST(MeasuredPick, RunsTheBestSimulatedPlansAndKeepsTheFastest) {
                     })->second;
   EXPECT_EQ(pick.plan.placement, won.placement);
   EXPECT_NE(pick.evidence.find("ran best of"), std::string::npos) << pick.evidence;
+  // The best simulated one, and the named ones whatever their rank.
+  options.plans = 1;
+  options.rounds = 1;
+  options.also_run = {"model", "single"};
+  pick_by_running(problem, contenders, options, &trials);
+  ASSERT_GE(trials.size(), 2u);
+  EXPECT_EQ(trials[0].origin, contenders[ranked[0].index].first);
+  for (size_t i = 1; i < trials.size(); ++i)
+    EXPECT_TRUE(trials[i].origin == "model" || trials[i].origin == "single") << trials[i].origin;
   options.plans = 0;
   EXPECT_THROW(pick_by_running(problem, contenders, options), Error);
 }

@@ -73,6 +73,7 @@ void add_plan_command(CLI::App& app, Context& context) {
           strategy.pick = [&](const Problem& p, const Contenders& contenders) {
             MeasuredPickOptions tune;
             tune.seconds = options->tune_s;
+            tune.also_run = baseline_names();
             tune.on_progress = [&](const std::string& line) { context.err << line << '\n'; };
             return pick_by_running(p, contenders, tune, &trials);
           };

@@ -23,13 +23,22 @@ Pick pick_by_running(const Problem& problem, const Contenders& contenders,
                      const MeasuredPickOptions& options, std::vector<Trial>* trials) {
   if (options.plans < 1 || options.rounds < 1 || !(options.seconds > 0))
     fail("a pick by running needs plans, rounds and seconds above 0");
-  std::vector<Ranked> ranked = rank_by_simulation(problem, contenders);
-  if (ranked.empty()) fail("no plans to pick from");
-  const bool slos = ranked.front().meets_slos;
-  size_t count = 0;
-  while (count < ranked.size() && count < static_cast<size_t>(options.plans) &&
-         ranked[count].meets_slos == slos)
-    ++count;
+  const std::vector<Ranked> all = rank_by_simulation(problem, contenders);
+  if (all.empty()) fail("no plans to pick from");
+  // The best simulated (among those meeting every SLO when some do) and the ones named in
+  // also_run, in their simulated order.
+  const bool slos = all.front().meets_slos;
+  std::vector<Ranked> ranked;
+  int best = 0;
+  for (const Ranked& r : all) {
+    const std::string& name = contenders[r.index].first;
+    const bool named =
+        std::find(options.also_run.begin(), options.also_run.end(), name) != options.also_run.end();
+    const bool among_best = r.meets_slos == slos && best < options.plans;
+    best += among_best;
+    if (among_best || named) ranked.push_back(r);
+  }
+  const size_t count = ranked.size();
 
   const SimOptions workload = workload_options(problem.workload);
   std::vector<Trial> runs(count);
@@ -59,15 +68,15 @@ Pick pick_by_running(const Problem& problem, const Contenders& contenders,
             runs[i].origin, runs[i].measured_mix_per_s.back(), runs[i].predicted_mix_per_s));
     }
   }
-  size_t best = 0;
+  size_t won = 0;
   for (size_t i = 0; i < count; ++i) {
     runs[i].median_mix_per_s = median(runs[i].measured_mix_per_s);
-    if (runs[i].median_mix_per_s > runs[best].median_mix_per_s) best = i;
+    if (runs[i].median_mix_per_s > runs[won].median_mix_per_s) won = i;
   }
-  const auto& [origin, plan] = contenders[ranked[best].index];
-  Pick pick{empty_plan(problem, "cos"), origin, ranked[best].period_ms, ranked[best].meets_slos,
+  const auto& [origin, plan] = contenders[ranked[won].index];
+  Pick pick{empty_plan(problem, "cos"), origin, ranked[won].period_ms, ranked[won].meets_slos,
             fmt::format("ran best of {} plans: {:.1f} req/s, simulated {:.1f}", count,
-                        runs[best].median_mix_per_s, runs[best].predicted_mix_per_s)};
+                        runs[won].median_mix_per_s, runs[won].predicted_mix_per_s)};
   pick.plan.placement = plan.placement;
   pick.plan.rank = plan.rank;
   if (trials) *trials = std::move(runs);

@@ -13,6 +13,9 @@ struct MeasuredPickOptions {
   int plans = 4;                                        // the best simulated contenders that run
   int rounds = 3;                                       // each plan runs once a round, in turn
   std::function<void(const std::string&)> on_progress;  // a line per run
+  // Contenders (by name) that run too, whatever their simulated rank: cos passes the
+  // baselines', so that its pick is measured against each of them.
+  std::vector<std::string> also_run;
 };
 
 // One contender that ran: its simulated and measured weighted mix (req/s).
@@ -24,10 +27,11 @@ struct Trial {
 };
 
 // Picks by running: the `plans` contenders the simulator ranks best (rank_by_simulation;
-// only those meeting every SLO when some do) run for real under the problem's workload, in
-// rounds that alternate them so that a slowdown of the machine falls on all; the highest
-// median weighted mix (mix_throughput: what the planners maximise) wins. The simulator
-// ranks, the machine decides where the simulation is off. `trials` receives each run's figure.
+// only those meeting every SLO when some do) and those named in `also_run` run for real
+// under the problem's workload, in rounds that alternate them so that a slowdown of the
+// machine falls on all; the highest median weighted mix (mix_throughput: what the planners
+// maximise) wins. The simulator ranks, the machine decides where the simulation is off.
+// `trials` receives each run's figure.
 Pick pick_by_running(const Problem& problem, const Contenders& contenders,
                      const MeasuredPickOptions& options, std::vector<Trial>* trials = nullptr);
 

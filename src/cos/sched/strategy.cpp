@@ -20,6 +20,10 @@ std::vector<std::string> strategy_names() {
   return {"single", "model", "layer", "heft", "cos", "milp", "exhaustive"};
 }
 
+std::vector<std::string> baseline_names() {
+  return {"heft", "model", "layer", "single"};
+}
+
 Plan run_strategy(const std::string& name, const Problem& problem, const StrategyOptions& options) {
   auto it = strategies().find(name);
   if (it == strategies().end()) {

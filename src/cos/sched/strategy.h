@@ -37,6 +37,8 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options);
 double lp_bound_ms(const Problem& problem);
 
 std::vector<std::string> strategy_names();  // in the order `cos compare` runs them
+// The prior-art strategies whose plans the cos search also weighs.
+std::vector<std::string> baseline_names();
 // Runs a strategy by name, timing it into plan.search_s. Throws on an unknown name.
 Plan run_strategy(const std::string& name, const Problem& problem, const StrategyOptions& options);
 

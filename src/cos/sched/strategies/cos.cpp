@@ -70,9 +70,9 @@ Plan schedule_cos(const Problem& problem, const StrategyOptions& options) {
   Contenders contenders;
   add_optima(problem, std::move(refined), "phase 2", contenders);
   add_optima(problem, std::move(from_heft), "heft", contenders);
-  contenders.emplace_back("heft", std::move(heft));
-  for (const char* baseline : {"model", "layer", "single"}) {
-    contenders.emplace_back(baseline, run_strategy(baseline, problem, options));
+  for (const std::string& baseline : baseline_names()) {
+    contenders.emplace_back(
+        baseline, baseline == "heft" ? std::move(heft) : run_strategy(baseline, problem, options));
   }
   // On small problems the exact optimum of the loads is quick to find, and it can lie where
   // the annealing's moves do not reach (several units rotating between three
