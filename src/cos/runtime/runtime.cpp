@@ -54,7 +54,7 @@ struct Task {
 
 // Oldest round first (saturate; else first come, first served), then request by request:
 // a request's units run back to back where they can, its activations still in cache (on
-// mix 3 of bench/runtime_mixes.sh, +1-12% req/s and p99 -10..-35% against interleaving a
+// mix 3 of bench/runtime_mixes.sh, +1-15% req/s and p99 5-40% lower than interleaving a
 // round's requests by the plan's rank); the simulator orders them the same way.
 struct Later {
   bool operator()(const Task& a, const Task& b) const {
