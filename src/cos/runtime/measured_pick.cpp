@@ -44,17 +44,15 @@ Pick pick_by_running(const Problem& problem, const Contenders& contenders,
   std::vector<Trial> runs(count);
   std::vector<RunOptions> run_options(count);
   for (size_t i = 0; i < count; ++i) {
-    const auto& [origin, plan] = contenders[ranked[i].index];
-    const SimResult predicted = simulate(problem, plan, workload);
-    runs[i].origin = origin;
-    runs[i].predicted_mix_per_s = predicted.weighted_throughput_per_s;
+    runs[i].origin = contenders[ranked[i].index].first;
+    runs[i].predicted_mix_per_s = ranked[i].weighted_throughput_per_s;
     RunOptions& run = run_options[i];
     run.duration_s = std::max(0.5, options.seconds / (count * options.rounds));
     run.warmup_s = std::min(0.3, run.duration_s / 2);
     run.seed = problem.workload.seed;
     if (workload.mode == "closed") run.clients = workload.clients;
     if (workload.mode == "open") run.rate_per_s = workload.rate_per_s;
-    if (workload.mode == "saturate") run.rounds_in_flight = predicted.inflight;
+    if (workload.mode == "saturate") run.rounds_in_flight = ranked[i].inflight;
   }
   for (int round = 0; round < options.rounds; ++round) {
     for (size_t k = 0; k < count; ++k) {

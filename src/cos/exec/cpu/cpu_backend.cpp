@@ -298,6 +298,7 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
     kernels.push_back(std::move(kernel));
     variant_of.push_back(v);
   }
+  if (kernels.empty()) return nullptr;
   std::vector<double> best_ms(kernels.size(), INFINITY);
   for (int round = 0; round < 5; ++round)
     for (size_t k = 0; k < kernels.size(); ++k)
@@ -307,7 +308,6 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
   size_t pick = 0;
   for (size_t k = 1; k < kernels.size(); ++k)
     if (best_ms[k] < 0.9 * best_ms[pick]) pick = k;
-  if (kernels.empty()) return nullptr;
   remember_kernel_choice(key, variant_of[pick]);
   return std::move(kernels[pick]);
 }

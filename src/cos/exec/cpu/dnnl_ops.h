@@ -50,8 +50,8 @@ std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group);
 // Add, Sub, Mul, Div with a broadcast second operand; the full-size operands may be stored
 // in any layout (io.inputs, by input index; empty: all plain).
-std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph,
-                                   const Node& node, const StoredLayouts& io);
+std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& graph, const Node& node,
+                                   const StoredLayouts& io);
 std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph, const Node& node,
                                    const StoredLayouts& io);
 std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& graph,

@@ -57,7 +57,8 @@ std::vector<Ranked> rank_by_simulation(const Problem& problem, const Contenders&
     });
     if (seen) continue;
     SimResult r = simulate(problem, plan, options);
-    ranked.push_back({i, r.period_ms, meets_slos(problem, r)});
+    ranked.push_back(
+        {i, r.period_ms, meets_slos(problem, r), r.weighted_throughput_per_s, r.inflight});
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
     return a.meets_slos != b.meets_slos ? a.meets_slos : a.period_ms < b.period_ms;

@@ -28,6 +28,8 @@ struct Ranked {
   size_t index = 0;  // into the contenders
   double period_ms = 0;
   bool meets_slos = false;
+  double weighted_throughput_per_s = 0;  // the simulation's (the weighted mix)
+  int inflight = 0;                      // saturate: the rounds it kept in flight
 };
 
 // The contenders with distinct plans, simulated, best first: those meeting every SLO, then
