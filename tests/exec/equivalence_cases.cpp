@@ -83,6 +83,10 @@ std::vector<Case> equivalence_cases() {
        [] {
          return OpCase("MatMul").input({2, 7, 16}).constant({16, 9});
        }},
+      {"matmul one-row batches folded",
+       [] {
+         return OpCase("MatMul").input({9, 1, 16}).constant({1, 16, 12});
+       }},
       {"matmul batch broadcast",
        [] {
          return OpCase("MatMul").input({3, 1, 4, 5}).input({1, 2, 5, 6});

@@ -2,6 +2,8 @@
 // with a bias, a residual Add and activations in one epilogue kernel.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cos/common/error.h"
 #include "cos/exec/cuda/cuda_kernel.h"
 #include "cos/exec/cuda/cuda_ops.h"
@@ -91,9 +93,15 @@ class MatMulKernel : public CudaKernel {
     Shape a = graph.values[node.inputs[0]].shape, b = graph.values[node.inputs[1]].shape;
     if (a.size() == 1) a.insert(a.begin(), 1);  // a row vector
     if (b.size() == 1) b.push_back(1);          // a column vector
-    m_ = static_cast<int>(a[a.size() - 2]);
     k_ = static_cast<int>(a.back());
     n_cols_ = static_cast<int>(b.back());
+    // Weights shared by every batch: one product with the batch dims folded into the rows
+    // (a [197, 1, 768] input is one 197-row product, not 197 one-row products).
+    if (std::all_of(b.begin(), b.end() - 2, [](int64_t d) { return d == 1; })) {
+      m_ = static_cast<int>(element_count(a) / k_);
+      return;
+    }
+    m_ = static_cast<int>(a[a.size() - 2]);
     // Batch dims broadcast: each output batch reads one matrix of a and one of b.
     const Shape batch_a(a.begin(), a.end() - 2), batch_b(b.begin(), b.end() - 2);
     Shape batch = batch_a.size() >= batch_b.size() ? batch_a : batch_b;
