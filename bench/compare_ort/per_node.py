@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Where a model's time goes, cos against ONNX Runtime, node by node, on one core.
+"""Where a model's time goes, cos against ONNX Runtime, node by node, on the same cores.
 
-cos's in-context step times (`cos profile` on cpu:CORE) next to ORT's own profile of the same
-model on the same core (ORT 1.30's CPU provider, one thread, pinned with taskset); each cos
+cos's in-context step times (`cos profile` on cpu:CORES) next to ORT's own profile of the same
+model on the same cores (ORT 1.30's CPU provider, a thread per core, pinned with taskset); each cos
 step is matched with the ORT nodes of the same ONNX node names (ORT's fused QuickGelu counts
 with the step holding its Mul). Prints the steps where cos loses most, then the sums.
 
-    bench/compare_ort/per_node.py MODEL [--core 1] [--runs 50] [--top 20] [--cos build/cos]
+    bench/compare_ort/per_node.py MODEL [--cores 1 | --cores 0-1] [--runs 50] [--top 20]
 """
 import argparse
 import glob
@@ -27,10 +27,10 @@ def run(command):
     return result.stdout
 
 
-def ort_node_ms(model, data, core, runs, work):
+def ort_node_ms(model, data, cores, runs, work):
     prefix = os.path.join(work, "ort")
-    run(["taskset", "-c", str(core), "node", os.path.join(ROOT, "bench", "compare_ort", "ort_run.mjs"),
-         model, data, "1", str(runs), prefix])
+    run(["taskset", "-c", cores, "node", os.path.join(ROOT, "bench", "compare_ort", "ort_run.mjs"),
+         model, data, str(core_count(cores)), str(runs), prefix])
     samples, ops = {}, {}
     for event in json.load(open(sorted(glob.glob(prefix + "*.json"))[-1])):
         if event.get("cat") != "Node" or not event["name"].endswith("_kernel_time"):
@@ -41,6 +41,21 @@ def ort_node_ms(model, data, core, runs, work):
     return {n: statistics.median(v) for n, v in samples.items()}, ops
 
 
+def core_count(cores):
+    first, _, last = cores.partition("-")
+    return int(last or first) - int(first) + 1
+
+
+def split_for(cores):
+    # One processor of a core each up to a single core; a range from core 0 is one processor.
+    first, _, last = cores.partition("-")
+    if not last:
+        return ",".join(["1"] * (int(first) + 1))
+    if first != "0":
+        sys.exit(f"--cores {cores}: a range must start at core 0")
+    return str(core_count(cores))
+
+
 def onnx_name(ort_name):
     # ORT's NCHWc and fusion passes rename the nodes they rewrite.
     return ort_name.replace("_output_0_nchwc", "").replace("/QuickGeluFusion/", "")
@@ -49,23 +64,23 @@ def onnx_name(ort_name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="a model of models/ (resnet18) or an .onnx path")
-    parser.add_argument("--core", type=int, default=1)
+    parser.add_argument("--cores", default="1", help="one core (1) or a range from 0 (0-1)")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--cos", default=os.path.join(ROOT, "build", "cos"))
     args = parser.parse_args()
     model = args.model if args.model.endswith(".onnx") else os.path.join(ROOT, "models", args.model + ".onnx")
     data = model[: -len(".onnx")] + ".input.npy"
-    processor = f"cpu:{args.core}"
+    processor = f"cpu:{args.cores}"
     with tempfile.TemporaryDirectory() as work:
         platform, profile = os.path.join(work, "platform.json"), os.path.join(work, "profile.json")
-        run([args.cos, "platform", "detect", "--split", ",".join(["1"] * (args.core + 1)),
+        run([args.cos, "platform", "detect", "--split", split_for(args.cores),
              "--no-measure", "-o", platform])
         run([args.cos, "profile", "--platform", platform, model, "-o", profile, "--quiet",
              "--no-concurrency", "--runs", str(args.runs)])
         names = [n["name"] for n in json.loads(run([args.cos, "inspect", model, "--json"]))["nodes"]]
         cos_profile = json.load(open(profile))
-        ort, ort_ops = ort_node_ms(model, data, args.core, args.runs, work)
+        ort, ort_ops = ort_node_ms(model, data, args.cores, args.runs, work)
     report(cos_profile, names, ort, ort_ops, processor, args.top)
 
 

@@ -1,6 +1,7 @@
 #include "cos/exec/cpu/cpu_backend.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <random>
@@ -8,6 +9,7 @@
 
 #include "cos/common/error.h"
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/cpu/one_thread.h"
 #include "cos/exec/graph_executor.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
@@ -181,6 +183,30 @@ TEST(CpuBackend, ConcatCopiesInputsOfMixedLayouts) {
     for (int64_t j = 0; j < channels[i] * 15; ++j) ASSERT_EQ(y[c0 * 15 + j], x[j]) << i << " " << j;
     c0 += channels[i];
   }
+}
+
+// A kernel that records the OpenMP team size it would get, and throws when asked to.
+class TeamSize : public Kernel {
+ public:
+  void run(const KernelArgs& args) override {
+    seen = omp_get_max_threads();
+    if (args.inputs.empty()) throw Error("failed on purpose");
+  }
+  std::string implementation() const override { return "team size"; }
+  int seen = 0;
+};
+
+TEST(CpuBackend, OneThreadRunsItsKernelAloneAndRestoresTheTeam) {
+  omp_set_num_threads(3);
+  auto inner = std::make_unique<TeamSize>();
+  TeamSize* kernel = inner.get();
+  OneThread one(std::move(inner), 3);
+  EXPECT_EQ(one.implementation(), "team size (1 thread)");
+  one.run(KernelArgs{{nullptr}, {}});
+  EXPECT_EQ(kernel->seen, 1);
+  EXPECT_EQ(omp_get_max_threads(), 3);
+  EXPECT_THROW(one.run(KernelArgs{}), Error);
+  EXPECT_EQ(omp_get_max_threads(), 3);  // restored when the kernel throws too
 }
 
 TEST(CoreSet, ParsesAndNamesCoreSets) {

@@ -4,11 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <functional>
+#include <optional>
 
 #include "cos/common/error.h"
 #include "cos/exec/chain_kernel.h"
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/cpu/kernel_choices.h"
+#include "cos/exec/cpu/one_thread.h"
 #include "cos/exec/cpu/plain_inputs.h"
 #include "cos/exec/fusion_patterns.h"
 
@@ -94,12 +97,14 @@ std::string signature(const Graph& graph, std::span<const Node* const> group) {
   return text;
 }
 
-// Kernel args for one group on scratch memory (constants point at their data), for timing.
+// Kernel args for one group on scratch memory (constants point at their data), for timing;
+// `bytes(v)` is the size of value v as stored (a blocked layout may pad it).
 class ScratchArgs {
  public:
-  ScratchArgs(const Graph& graph, std::span<const Node* const> group) {
+  ScratchArgs(const Graph& graph, std::span<const Node* const> group,
+              const std::function<size_t(int)>& bytes) {
     auto scratch = [&](int v) -> void* {
-      buffers_.emplace_back(static_cast<size_t>(graph.values[v].bytes()));
+      buffers_.emplace_back(bytes(v));
       return buffers_.back().data();
     };
     for (const Node* node : group)
@@ -128,6 +133,34 @@ class ScratchArgs {
   std::deque<std::vector<std::byte>> buffers_;
   KernelArgs args_;
 };
+
+// Each kernel runs once as a warm-up (one already 3x slower than the fastest so far drops
+// out: INFINITY), then all take turns for five rounds, so that a slow phase of the machine
+// falls on all of them; each keeps its best time.
+std::vector<double> best_times(const ScratchArgs& args, const std::vector<Kernel*>& kernels) {
+  std::vector<double> best(kernels.size(), INFINITY);
+  double fastest_warmup = INFINITY;
+  std::vector<bool> timed(kernels.size(), false);
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    const double ms = args.time(*kernels[k]);
+    timed[k] = ms <= 3 * fastest_warmup;
+    if (timed[k]) fastest_warmup = std::min(fastest_warmup, ms);
+  }
+  for (int round = 0; round < 5; ++round)
+    for (size_t k = 0; k < kernels.size(); ++k)
+      if (timed[k]) best[k] = std::min(best[k], args.time(*kernels[k]));
+  return best;
+}
+
+// The first kernel unless a later one is clearly faster: near-ties decided by timing noise
+// would make each compile pick differently (and a profile describe other kernels than a
+// later run).
+size_t clear_winner(const std::vector<double>& ms) {
+  size_t pick = 0;
+  for (size_t k = 1; k < ms.size(); ++k)
+    if (ms[k] < 0.9 * ms[pick]) pick = k;
+  return pick;
+}
 
 }  // namespace
 
@@ -220,8 +253,9 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
       if (layout && !taken) to_plain.push_back({index, *layout, plain_desc(graph.values[v].shape)});
       ++index;
     }
-  if (to_plain.empty()) return kernel;
-  return std::make_unique<PlainInputs>(context_, std::move(kernel), std::move(to_plain));
+  if (!to_plain.empty())
+    kernel = std::make_unique<PlainInputs>(context_, std::move(kernel), std::move(to_plain));
+  return with_thread_count(graph, group, std::move(kernel));
 }
 
 std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
@@ -282,39 +316,63 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
                                       layout_key(io.skip), io.free_output ? "free" : "");
   if (auto choice = cached_kernel_choice(key); choice && *choice >= 0 && *choice < variants)
     if (auto kernel = build(*choice)) return kernel;
-  // Each candidate runs once (a warm-up that already rules out one far slower than the best
-  // so far), then all take turns, so that a slow phase of the machine falls on all of them;
-  // each keeps its best time.
-  ScratchArgs args(graph, group);
   std::vector<std::unique_ptr<DnnlKernel>> kernels;
+  std::vector<Kernel*> candidates;
   std::vector<int> variant_of;
-  double fastest_warmup = INFINITY;
-  for (int v = 0; v < variants; ++v) {
-    auto kernel = build(v);
-    if (!kernel) continue;
-    const double ms = args.time(*kernel);
-    if (ms > 3 * fastest_warmup) continue;
-    fastest_warmup = std::min(fastest_warmup, ms);
-    kernels.push_back(std::move(kernel));
-    variant_of.push_back(v);
-  }
+  size_t output_bytes = 0;  // the largest output layout of any variant
+  for (int v = 0; v < variants; ++v)
+    if (auto kernel = build(v)) {
+      output_bytes = std::max(output_bytes, kernel->output_desc().get_size());
+      candidates.push_back(kernel.get());
+      kernels.push_back(std::move(kernel));
+      variant_of.push_back(v);
+    }
   if (kernels.empty()) return nullptr;
-  std::vector<double> best_ms(kernels.size(), INFINITY);
-  for (int round = 0; round < 5; ++round)
-    for (size_t k = 0; k < kernels.size(); ++k)
-      best_ms[k] = std::min(best_ms[k], args.time(*kernels[k]));
-  // A later variant must win clearly: near-ties decided by timing noise would make each
-  // compile pick differently (and a profile describe other kernels than a later run).
-  size_t pick = 0;
-  for (size_t k = 1; k < kernels.size(); ++k)
-    if (best_ms[k] < 0.9 * best_ms[pick]) pick = k;
+  const int output = group.back()->outputs[0];
+  ScratchArgs args(graph, group, [&](int v) {
+    return v == output ? std::max(output_bytes, stored_bytes(graph, v)) : stored_bytes(graph, v);
+  });
+  const size_t pick = clear_winner(best_times(args, candidates));
   remember_kernel_choice(key, variant_of[pick]);
   return std::move(kernels[pick]);
+}
+
+std::unique_ptr<Kernel> CpuBackend::with_thread_count(const Graph& graph,
+                                                      std::span<const Node* const> group,
+                                                      std::unique_ptr<Kernel> kernel) {
+  const int threads = cores_.threads();
+  if (threads == 1) return kernel;
+  // Scratch inputs of other types could be integer parameters that zeros make invalid.
+  for (const Node* node : group)
+    for (int v : node->inputs)
+      if (v >= 0 && !graph.values[v].is_constant() && graph.values[v].dtype != DType::f32)
+        return kernel;
+  const int output = group.back()->outputs[0];
+  std::string key = fmt::format("{} threads or 1|{}", threads, signature(graph, group));
+  for (const Node* node : group)
+    for (int v : node->inputs)
+      if (v >= 0) key += layout_key(stored(graph, v));
+  key += layout_key(stored(graph, output));
+  auto one = std::make_unique<OneThread>(std::move(kernel), threads);
+  std::optional<int> alone = cached_kernel_choice(key);
+  if (!alone) {
+    ScratchArgs args(graph, group, [&](int v) { return stored_bytes(graph, v); });
+    alone = clear_winner(best_times(args, {&one->inner(), one.get()}));
+    remember_kernel_choice(key, *alone);
+  }
+  if (*alone == 1) return one;
+  return one->release();
 }
 
 dnnl::memory::desc CpuBackend::stored(const Graph& graph, int value) const {
   const dnnl::memory::desc* layout = blocked(graph, value);
   return layout ? *layout : plain_desc(graph.values[value].shape);
+}
+
+size_t CpuBackend::stored_bytes(const Graph& graph, int value) const {
+  const dnnl::memory::desc* layout = blocked(graph, value);
+  const auto plain = static_cast<size_t>(graph.values[value].bytes());
+  return layout ? std::max(plain, layout->get_size()) : plain;
 }
 
 const dnnl::memory::desc* CpuBackend::blocked(const Graph& graph, int value) const {

@@ -38,7 +38,12 @@ class CpuBackend : public Backend {
                                       const dnnl_ops::StoredLayouts& io);
   std::unique_ptr<Kernel> fastest(const Graph& graph, std::span<const Node* const> group,
                                   const dnnl_ops::StoredLayouts& io);
+  // On a multi-core processor: `kernel` as it is, or on one thread where that times clearly
+  // faster (remembered like the kernel variants).
+  std::unique_ptr<Kernel> with_thread_count(const Graph& graph, std::span<const Node* const> group,
+                                            std::unique_ptr<Kernel> kernel);
   dnnl::memory::desc stored(const Graph& graph, int value) const;
+  size_t stored_bytes(const Graph& graph, int value) const;  // at least its plain size
   // The layout `value` is stored in when it is not plain (written by this or another cpu
   // backend of the executor: they share memory), else nullptr.
   const dnnl::memory::desc* blocked(const Graph& graph, int value) const;
