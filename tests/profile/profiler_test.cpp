@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -78,6 +79,20 @@ TEST(Profiler, MeasuresEveryStepAndEstimatesTheAbsentGpu) {
   EXPECT_TRUE(profile.links[0].estimated);
 }
 
+TEST(Profiler, MeasuresEachProcessorsJitter) {
+  const Fixture& f = fixture();
+  Profile profile = profile_models(f.platform, f.models, {.runs = 12, .warmup = 1});
+  const std::vector<double>& cpu = profile.platform.processors[0].jitter;
+  ASSERT_EQ(cpu.size(), 101u);  // whole runs over their median, at 101 quantiles
+  EXPECT_TRUE(std::is_sorted(cpu.begin(), cpu.end()));
+  EXPECT_GT(cpu.front(), 0);
+  EXPECT_LE(cpu.front(), 1.0);
+  EXPECT_DOUBLE_EQ(cpu[50], 1.0);
+  EXPECT_GE(cpu.back(), 1.0);
+  EXPECT_TRUE(profile.platform.processors[1].jitter.empty());  // estimated: no runs
+  EXPECT_EQ(profile_from_json(to_json(profile)).platform.processors[0].jitter, cpu);
+}
+
 TEST(Profiler, JsonRoundTrip) {
   const Profile& profile = fixture().profile;
   nlohmann::json json = to_json(profile);
@@ -131,8 +146,10 @@ TEST(Profiler, MeasuredLinksAndHandoffReachThePlatform) {
   Profile profile = fixture().profile;
   profile.links[0] = {"cpu:0", "cuda:0", 0.02, 40, 0.001, 5, false};
   profile.switch_latency_ms = 0.03;
+  profile.platform.processors[0].jitter = {0.9, 1, 1.4};
   Platform platform = fixture().platform;
-  apply_profile_links(profile, platform);
+  apply_profile_measurements(profile, platform);
+  EXPECT_EQ(platform.processors[0].jitter, (std::vector<double>{0.9, 1, 1.4}));
   EXPECT_EQ(platform.links[0].bandwidth_gbps, 40);
   EXPECT_EQ(platform.links[0].latency_ms, 0.02);
   EXPECT_EQ(platform.links[1].bandwidth_gbps, 12);  // estimated in the profile: kept
@@ -196,6 +213,11 @@ TEST(Profiler, RefusesBrokenFiles) {
   edited["platform"]["host"] = "elsewhere";
   std::string edited_path = write("edited.json", edited.dump());
   EXPECT_NE(message(edited_path).find("does not match its platform"), std::string::npos);
+  nlohmann::json jumbled = good;
+  jumbled["platform"]["processors"][0]["jitter"] = {1.2, 0.9};
+  std::string jumbled_path = write("jumbled.json", jumbled.dump());
+  EXPECT_NE(message(jumbled_path).find("processor 'cpu:0': jitter must be"), std::string::npos)
+      << message(jumbled_path);
   nlohmann::json missing = good;
   missing["ops"].erase(missing["ops"].begin());
   std::string missing_path = write("missing.json", missing.dump());

@@ -151,6 +151,26 @@ TEST(Simulator, OpenLoopIsDeterministicForASeed) {
   EXPECT_NE(simulate(problem, plan, options).events, one.events);
 }
 
+TEST(Simulator, JitterScalesEachRequestsWorkByADraw) {
+  Platform platform = test::cpu_platform(1);
+  Problem problem =
+      make_problem(platform, {make_tenant("a", platform, {{"x", {1}}, {"y", {2}}}, {{0, 1}})});
+  Plan plan = place(problem, {{0, 0}});
+  problem.platform.processors[0].jitter = {2, 2};  // every run twice as long
+  EXPECT_DOUBLE_EQ(simulate(problem, plan, closed(1)).tenants[0].p50_ms, 6.0);
+  EXPECT_NEAR(simulate(problem, plan).period_ms, 6.0, 1e-9);
+  // Runs from half to twice as long: latencies spread over 1.5-6 ms, the same for a seed;
+  // the period follows the mean factor (1.125).
+  problem.platform.processors[0].jitter = {0.5, 1, 2};
+  SimResult spread = simulate(problem, plan, closed(1));
+  EXPECT_EQ(spread.tenants[0].p99_ms, simulate(problem, plan, closed(1)).tenants[0].p99_ms);
+  EXPECT_GT(spread.tenants[0].p99_ms, 5.0);
+  EXPECT_LE(spread.tenants[0].p99_ms, 6.0 + 1e-9);
+  EXPECT_GT(spread.tenants[0].p50_ms, 2.0);
+  EXPECT_LT(spread.tenants[0].p50_ms, 4.0);
+  EXPECT_NEAR(simulate(problem, plan).period_ms, 3 * 1.125, 0.3);
+}
+
 TEST(Simulator, SloAttainment) {
   Platform platform = test::cpu_platform(1);
   Tenant a = make_tenant("a", platform, {{"x", {2}}}, {});

@@ -129,7 +129,7 @@ Problem build_problem(const ProblemArgs& args) {
   if (!args.profile.empty()) {  // measured links and handoff replace the platform's figures
     profile = load_profile(args.profile);
     check_profile_platform(*profile, args.profile, problem.platform);
-    apply_profile_links(*profile, problem.platform);
+    apply_profile_measurements(*profile, problem.platform);
   }
   std::set<std::string> taken;
   problem.tenants =

@@ -20,7 +20,7 @@ void check_profile_platform(const Profile& profile, const std::string& profile_l
         profile_label, profile.platform_signature, profile.platform.host, signature, platform.host);
 }
 
-void apply_profile_links(const Profile& profile, Platform& platform) {
+void apply_profile_measurements(const Profile& profile, Platform& platform) {
   for (const LinkProfile& measured : profile.links) {
     if (measured.estimated) continue;
     int link = platform.link_between(platform.processor_index(measured.from),
@@ -31,6 +31,10 @@ void apply_profile_links(const Profile& profile, Platform& platform) {
     platform.links[link].estimated = false;
   }
   if (profile.switch_latency_ms) platform.switch_latency_ms = *profile.switch_latency_ms;
+  for (Processor& processor : platform.processors)
+    for (const Processor& measured : profile.platform.processors)
+      if (measured.id == processor.id && !measured.jitter.empty())
+        processor.jitter = measured.jitter;
 }
 
 namespace {

@@ -15,8 +15,9 @@ void check_profile_platform(const Profile& profile, const std::string& profile_l
                             const Platform& platform);
 
 // The profile's measured figures into `platform` (made for it): each link's fitted latency
-// and bandwidth where the profile measured it, and the handoff time between processors.
-void apply_profile_links(const Profile& profile, Platform& platform);
+// and bandwidth where the profile measured it, the handoff time between processors, and each
+// measured processor's jitter.
+void apply_profile_measurements(const Profile& profile, Platform& platform);
 
 // How much slower `processor` runs while the other processors of `platform` run too: the
 // largest of the profile's measured pairwise slow-downs (1 where none was measured), leaving

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cos/common/error.h"
+#include "cos/common/percentile.h"
 #include "cos/onnx/import.h"
 #include "cos/profile/concurrency.h"
 #include "cos/profile/detect.h"
@@ -77,6 +78,7 @@ class Profiler {
     for (int pass = 0; pass < passes(); ++pass)
       for (const auto& model : models) profile_model(model, pass);
     finish_costs();
+    finish_jitter();
     for (const auto& model : models) estimate_model(model);
     finish_slowdowns();
     for (const auto& link : platform_.links) measure_link(link);
@@ -216,6 +218,27 @@ class Profiler {
         cost.p90_ms = s.p90_ms;
         cost.runs = s.runs;
       }
+    }
+  }
+
+  // Each measured processor's whole runs over their model's median, pooled over the models,
+  // at 101 evenly spaced quantiles: the spread a run's time has there (stalls of a shared
+  // machine included, which the ops' trimmed means leave out).
+  void finish_jitter() {
+    constexpr int kQuantiles = 101;
+    for (Processor& p : profile_.platform.processors) {
+      std::vector<double> ratios;
+      for (const auto& [key, visit] : visits_) {
+        if (key.second != p.id || visit.whole.size() < 3) continue;
+        const double median = summarize_spread(visit.whole).median_ms;
+        if (median > 0)
+          for (double ms : visit.whole) ratios.push_back(ms / median);
+      }
+      if (ratios.size() < 10) continue;
+      std::sort(ratios.begin(), ratios.end());
+      p.jitter.clear();
+      for (int q = 0; q < kQuantiles; ++q)
+        p.jitter.push_back(nearest_rank(ratios, q / double(kQuantiles - 1)));
     }
   }
 

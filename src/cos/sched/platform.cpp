@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -31,6 +32,11 @@ void Platform::finalize() {
     if (p.peak_gflops <= 0 || p.mem_gbps <= 0 || p.launch_ms < 0) {
       fail("platform: processor '{}' needs positive peak_gflops and mem_gbps", p.id);
     }
+    if (p.jitter.size() == 1 || !std::is_sorted(p.jitter.begin(), p.jitter.end()) ||
+        (!p.jitter.empty() && !(p.jitter.front() > 0)))
+      fail(
+          "platform: processor '{}': jitter must be at least 2 positive factors in ascending order",
+          p.id);
   }
   const size_t n = processors.size();
   link_table_.assign(n * n, -1);
@@ -65,6 +71,7 @@ Platform platform_from_json(const nlohmann::json& json) {
       processor.mem_gbps = p.value("mem_gbps", processor.mem_gbps);
       processor.launch_ms = p.value("launch_ms", processor.launch_ms);
       processor.estimated = p.value("estimated", false);
+      processor.jitter = p.value("jitter", std::vector<double>{});
       platform.processors.push_back(processor);
     }
     for (const auto& l : json.value("links", nlohmann::json::array())) {
@@ -94,6 +101,7 @@ nlohmann::json to_json(const Platform& platform) {
                           {"mem_gbps", p.mem_gbps},
                           {"launch_ms", p.launch_ms}});
     if (p.estimated) processors.back()["estimated"] = true;
+    if (!p.jitter.empty()) processors.back()["jitter"] = p.jitter;
   }
   nlohmann::json links = nlohmann::json::array();
   for (const auto& l : platform.links) {

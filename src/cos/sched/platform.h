@@ -17,6 +17,10 @@ struct Processor {
   // Not on the machine that wrote the file (or its figures are guesses): a profile fills it
   // with roofline estimates instead of measuring it.
   bool estimated = false;
+  // How a run's time varies on it: a model's whole-run time over its median, at evenly spaced
+  // quantiles from the fastest to the slowest run (measured by the profiler; empty: every
+  // run takes its profiled time). The simulator scales a request's work here by a draw.
+  std::vector<double> jitter;
 
   bool is_host() const { return kind == "cpu"; }
 };

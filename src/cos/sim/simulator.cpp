@@ -193,12 +193,32 @@ class Simulation {
     if (resource.busy || resource.ready.empty()) return;
     ReadyTask next = resource.ready.top();
     resource.ready.pop();
-    const TaskTemplate& tmpl = templates_[requests_[next.request].tenant].tasks[next.task];
+    const Request& request = requests_[next.request];
+    const TaskTemplate& tmpl = templates_[request.tenant].tasks[next.task];
     resource.busy = true;
     resource.request = next.request;
     resource.task = next.task;
     resource.started_ms = now_;
-    events_.push({now_ + tmpl.duration_ms, sequence_++, EventKind::kComplete, r, 0});
+    const double ms = tmpl.copy ? tmpl.duration_ms : tmpl.duration_ms * jitter(request, r);
+    events_.push({now_ + ms, sequence_++, EventKind::kComplete, r, 0});
+  }
+
+  // The factor by which a request's work on processor `r` is slower or faster than profiled:
+  // one draw per request and processor from the processor's jitter quantiles (so a request's
+  // time there varies as whole runs did), by a hash of the seed, request and processor, so
+  // that plans compared under one seed see the same draws.
+  double jitter(const Request& request, int r) const {
+    if (r >= static_cast<int>(problem_.processors())) return 1;
+    const std::vector<double>& quantiles = problem_.platform.processors[r].jitter;
+    if (quantiles.size() < 2) return 1;
+    uint64_t x = options_.seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(request.id) * 64 +
+                 static_cast<uint64_t>(r);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64's finaliser
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    const double at = static_cast<double>(x >> 11) * 0x1.0p-53 * (quantiles.size() - 1);
+    const auto i = static_cast<size_t>(at);
+    return quantiles[i] + (at - i) * (quantiles[i + 1] - quantiles[i]);
   }
 
   void complete(int r) {

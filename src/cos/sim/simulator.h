@@ -56,8 +56,9 @@ struct SimResult {
 
 // Discrete-event simulation of a plan: each processor runs one unit at a time, each link
 // one copy at a time; a ready queue per resource takes the oldest request first, then the
-// lowest plan rank. A cross-processor edge adds the platform's switch latency.
-// Deterministic for a seed.
+// lowest plan rank. A cross-processor edge adds the platform's switch latency. A unit takes
+// its profiled cost, scaled on a processor with jitter by one draw per request (its whole
+// runs there vary as measured). Deterministic for a seed.
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options = {});
 
 // Saturate: the requests a tenant of weight w sends in round r (w per round on average,
