@@ -169,6 +169,10 @@ TEST(Simulator, JitterScalesEachRequestsWorkByADraw) {
   EXPECT_GT(spread.tenants[0].p50_ms, 2.0);
   EXPECT_LT(spread.tenants[0].p50_ms, 4.0);
   EXPECT_NEAR(simulate(problem, plan).period_ms, 3 * 1.125, 0.3);
+  // Rounds in flight are chosen as without jitter (deeper queues would only absorb it).
+  const int inflight = simulate(problem, plan).inflight;
+  problem.platform.processors[0].jitter.clear();
+  EXPECT_EQ(simulate(problem, plan).inflight, inflight);
 }
 
 TEST(Simulator, SloAttainment) {
