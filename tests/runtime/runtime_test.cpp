@@ -123,6 +123,29 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
   const double ratio = double(result.tenants[0].completed) / result.tenants[1].completed;
   EXPECT_NEAR(ratio, 2.0, 0.25) << result.tenants[0].completed << " / "
                                 << result.tenants[1].completed;
+  for (size_t t = 0; t < result.tenants.size(); ++t) {
+    // A context per processor the tenant runs on, however many rounds are in flight.
+    std::set<int> used(plan.placement[t].begin(), plan.placement[t].end());
+    EXPECT_GE(result.tenants[t].contexts, 1);
+    EXPECT_LE(result.tenants[t].contexts, static_cast<int>(used.size()));
+  }
+}
+
+// Whole models, each on one processor, with four rounds in flight: each tenant's requests
+// take turns in one context (arena) rather than four.
+TEST(Runtime, ATenantOnOneProcessorUsesOneContext) {
+  test::TempDir dir;
+  auto [problem, plan] = plan_models({save_builtin(dir, 0), save_builtin(dir, 1)}, "model");
+  RunOptions options;
+  options.duration_s = 0.5;
+  options.warmup_s = 0.1;
+  options.rounds_in_flight = 4;
+  const RunResult result = run_plan(problem, plan, options);
+  expect_accounted(result);
+  for (const RunTenant& t : result.tenants) {
+    EXPECT_GT(t.completed, 0) << t.name;
+    EXPECT_EQ(t.contexts, 1) << t.name;
+  }
 }
 
 // A Gather whose indices come with the request: out-of-range ones make that request fail.

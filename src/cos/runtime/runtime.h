@@ -19,7 +19,9 @@ struct RunOptions {
   // Saturate (when > 0, instead of clients): weighted rounds like the simulator's, tenant i
   // sending w_i requests a round, this many rounds in flight; measures the plan's period.
   int rounds_in_flight = 0;
-  int max_contexts = 64;  // request contexts (arenas) per tenant; later arrivals wait
+  // Request contexts (arenas) per tenant: one per processor its units run on, at most this
+  // many; later arrivals wait for one.
+  int max_contexts = 64;
   uint64_t seed = 1;
   bool record_spans = false;
   // Called about five times a second with the requests completed so far per tenant.
@@ -40,6 +42,7 @@ struct RunTenant {
   double throughput_per_s = 0;
   double p50_ms = 0, p95_ms = 0, p99_ms = 0;
   double slo_attainment = 1;
+  int contexts = 0;  // request contexts (arenas) it used
   std::string first_error;
 };
 
