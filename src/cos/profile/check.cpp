@@ -1,6 +1,7 @@
 #include "cos/profile/check.h"
 
 #include <filesystem>
+#include <memory>
 
 #include "cos/common/error.h"
 #include "cos/profile/progress.h"
@@ -60,25 +61,32 @@ std::vector<CheckRow> check_profile(const Profile& profile, const std::string& p
     for (const auto& p : processors) total += (runs + warmup) * profile.model_ms(*entry, p);
   Progress bar(progress, total, terminal);
   double done = 0;
-  std::vector<CheckRow> rows;
-  for (size_t m = 0; m < models.size(); ++m) {
-    for (const auto& p : processors) {
-      bar.update(done, fmt::format("compile {} on {}", models[m].name, p));
-      TimedRun timed(models[m].graph, p);
-      const double expected = profile.model_ms(*entries[m], p);
-      std::vector<double> samples;
-      for (int i = 0; i < warmup + runs; ++i) {
-        bar.update(done,
-                   fmt::format("{} on {}: run {}/{}", models[m].name, p, i + 1, warmup + runs));
-        double ms = timed.run();
-        done += expected;
-        if (i >= warmup) samples.push_back(ms);
+  // As the profiler measured them: on each processor the models take turns, a run each.
+  std::vector<CheckRow> rows(models.size() * processors.size());
+  for (size_t p = 0; p < processors.size(); ++p) {
+    std::vector<std::unique_ptr<TimedRun>> timed;
+    std::vector<std::vector<double>> samples(models.size());
+    for (size_t m = 0; m < models.size(); ++m) {
+      bar.update(done, fmt::format("compile {} on {}", models[m].name, processors[p]));
+      timed.push_back(std::make_unique<TimedRun>(models[m].graph, processors[p]));
+    }
+    for (int i = 0; i < warmup + runs; ++i)
+      for (size_t m = 0; m < models.size(); ++m) {
+        bar.update(done, fmt::format("{} on {}: run {}/{}", models[m].name, processors[p], i + 1,
+                                     warmup + runs));
+        const double ms = timed[m]->run();
+        done += profile.model_ms(*entries[m], processors[p]);
+        if (i >= warmup) samples[m].push_back(ms);
       }
-      CheckRow row{models[m].name, p, summarize_spread(samples).median_ms, expected, 0};
-      row.changed_kernels = changed_kernels(timed.executor(), entries[m]->steps.at(p));
-      row.steps = static_cast<int>(entries[m]->steps.at(p).size());
+    for (size_t m = 0; m < models.size(); ++m) {
+      const double expected = profile.model_ms(*entries[m], processors[p]);
+      CheckRow row{models[m].name, processors[p], summarize_spread(samples[m]).median_ms, expected,
+                   0};
+      row.changed_kernels =
+          changed_kernels(timed[m]->executor(), entries[m]->steps.at(processors[p]));
+      row.steps = static_cast<int>(entries[m]->steps.at(processors[p]).size());
       row.error_pct = 100 * (row.profiled_ms - row.measured_ms) / row.measured_ms;
-      rows.push_back(row);
+      rows[m * processors.size() + p] = row;
     }
   }
   bar.finish();

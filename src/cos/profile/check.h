@@ -20,7 +20,8 @@ struct CheckRow {
 };
 
 // Runs each model whole `runs` times (after `warmup`) on each measured processor of the
-// profile and compares the median with the sum of the profile's step means. The models
+// profile, the models taking turns a run each as when they were profiled, and compares the
+// median with the sum of the profile's step means. The models
 // must be in the profile (same content hash); the error names `profile_label` otherwise.
 std::vector<CheckRow> check_profile(const Profile& profile, const std::string& profile_label,
                                     const std::vector<ModelToProfile>& models, int runs, int warmup,

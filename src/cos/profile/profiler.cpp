@@ -75,8 +75,7 @@ class Profiler {
     plan_work(models);
     // In passes over all models, so that a slow phase of the machine (minutes, on a shared
     // one) falls on a part of every op's samples rather than on all of a few models' ops.
-    for (int pass = 0; pass < passes(); ++pass)
-      for (const auto& model : models) profile_model(model, pass);
+    for (int pass = 0; pass < passes(); ++pass) profile_pass(models, pass);
     finish_costs();
     finish_jitter();
     for (const auto& model : models) estimate_model(model);
@@ -114,50 +113,94 @@ class Profiler {
     return n * (n - 1) / 2;
   }
 
-  // One pass of `model` over every measured processor: compiles it there (the kernel choices
-  // are remembered, so every pass runs the same kernels), warms up, and times its share of
-  // the runs. The first pass records the steps and how many runs short models get.
-  void profile_model(const ModelToProfile& model, int pass) {
-    if (pass == 0) profile_.models.push_back({model.name, model.path, model.hash, {}, {}});
-    ProfiledModel& profiled = *std::find_if(profile_.models.begin(), profile_.models.end(),
-                                            [&](const auto& m) { return m.hash == model.hash; });
-    std::vector<std::unique_ptr<TimedRun>> timed;
-    for (const Processor* p : measured_) {
-      const double unit = roofline_s(model.graph, *p);
-      progress_.update(done_, fmt::format("compile {} on {}", model.name, p->id));
-      timed.push_back(std::make_unique<TimedRun>(model.graph, p->id));
-      TimedRun& run = *timed.back();
-      Visit& visit = visits_[{model.hash, p->id}];
-      if (pass == 0) record_steps(model, *p, run, profiled.steps[p->id], visit);
-      const std::vector<ProfiledStep>& steps = profiled.steps[p->id];
-      // Later passes need one run to bring the model back into the caches.
-      const int warmup = pass == 0 ? options_.warmup : std::min(options_.warmup, 1);
-      const auto share = [&](int runs) {
-        return runs * (pass + 1) / passes() - runs * pass / passes();
-      };
-      std::vector<double> step_ms;
-      int total = warmup + share(visit.runs);
-      for (int i = 0; i < total; ++i) {
-        progress_.update(done_, fmt::format("{} on {}: pass {}/{}, run {}/{}", model.name, p->id,
-                                            pass + 1, passes(), i + 1, total));
-        double ms = run.run(&step_ms);
-        done_ += unit;
-        if (pass == 0 && (i + 1 == warmup || (warmup == 0 && i == 0))) {
-          // Short models run more often, to at least min_seconds of timed runs.
-          visit.runs =
-              std::clamp(static_cast<int>(options_.min_seconds * 1000 / std::max(ms, 1e-3)),
-                         options_.runs, std::max(options_.runs, kMaxRuns));
-          progress_.add_total((visit.runs - options_.runs) * unit);
-          total = warmup + share(visit.runs);
-        }
-        if (i < warmup) continue;
-        visit.whole.push_back(ms);
-        for (size_t s = 0; s < steps.size(); ++s)
-          if (!visit.unsupported[s]) samples_[steps[s].key][p->id].push_back(step_ms[visit.at[s]]);
+  // One pass over every measured processor: there, every model is compiled (the kernel
+  // choices are remembered, so every pass runs the same kernels) and warmed up, then the
+  // models run in turn, one run each, until each has its share of the runs: every run follows
+  // the other models' runs, with the caches holding what they left, as tenants taking turns on
+  // a processor do (four small models ran 5-7% slower so than each back to back). The first
+  // pass records the steps and how many runs short models get.
+  void profile_pass(const std::vector<ModelToProfile>& models, int pass) {
+    if (pass == 0)
+      for (const auto& model : models)
+        profile_.models.push_back({model.name, model.path, model.hash, {}, {}});
+    for (size_t a = 0; a < measured_.size(); ++a) {
+      const Processor& p = *measured_[a];
+      std::vector<std::unique_ptr<TimedRun>> timed;
+      for (const auto& model : models) {
+        progress_.update(done_, fmt::format("compile {} on {}", model.name, p.id));
+        timed.push_back(std::make_unique<TimedRun>(model.graph, p.id));
+        if (pass == 0)
+          record_steps(model, p, *timed.back(), profiled(model).steps[p.id],
+                       visits_[{model.hash, p.id}]);
       }
-      if (!visit.whole.empty()) profiled.whole_ms[p->id] = summarize_spread(visit.whole).median_ms;
+      std::vector<int> left;
+      for (size_t m = 0; m < models.size(); ++m)
+        left.push_back(warm_up(models[m], p, *timed[m], pass));
+      for (bool more = true; more;) {
+        more = false;
+        for (size_t m = 0; m < models.size(); ++m) {
+          if (left[m] == 0) continue;
+          time_run(models[m], p, *timed[m], pass, --left[m]);
+          more = true;
+        }
+      }
+      for (const auto& model : models)
+        profiled(model).whole_ms[p.id] =
+            summarize_spread(visits_[{model.hash, p.id}].whole).median_ms;
+      if (concurrency() && pass + 1 == passes())
+        for (size_t m = 0; m < models.size(); ++m) measure_pairs(models[m], a, *timed[m]);
     }
-    if (concurrency() && pass + 1 == passes()) measure_pairs(model, profiled, timed);
+  }
+
+  ProfiledModel& profiled(const ModelToProfile& model) {
+    return *std::find_if(profile_.models.begin(), profile_.models.end(),
+                         [&](const auto& m) { return m.hash == model.hash; });
+  }
+
+  int share(int runs, int pass) const {
+    return runs * (pass + 1) / passes() - runs * pass / passes();
+  }
+
+  // The untimed runs of `model` on `p` in this pass (later passes need one run to bring it
+  // back into the caches); returns its timed runs in this pass. On the first pass a short
+  // model gets more runs, to at least min_seconds of timed runs.
+  int warm_up(const ModelToProfile& model, const Processor& p, TimedRun& run, int pass) {
+    Visit& visit = visits_[{model.hash, p.id}];
+    const double unit = roofline_s(model.graph, p);
+    const int warmup = pass == 0 ? options_.warmup : std::min(options_.warmup, 1);
+    double ms = 0;
+    for (int i = 0; i < std::max(warmup, pass == 0 ? 1 : 0); ++i) {
+      progress_.update(done_, fmt::format("{} on {}: pass {}/{}, warm-up", model.name, p.id,
+                                          pass + 1, passes()));
+      ms = run.run(&step_ms_);
+      done_ += unit;
+    }
+    if (pass == 0) {
+      visit.runs = std::clamp(static_cast<int>(options_.min_seconds * 1000 / std::max(ms, 1e-3)),
+                              options_.runs, std::max(options_.runs, kMaxRuns));
+      progress_.add_total((visit.runs - options_.runs) * unit);
+      if (warmup == 0) record_run(model, p, ms, step_ms_);  // the sizing run counts
+    }
+    return share(visit.runs, pass) - (pass == 0 && warmup == 0 ? 1 : 0);
+  }
+
+  // One timed run of `model` on `p`; `left` more follow in this pass.
+  void time_run(const ModelToProfile& model, const Processor& p, TimedRun& run, int pass,
+                int left) {
+    progress_.update(done_, fmt::format("{} on {}: pass {}/{}, {} runs left", model.name, p.id,
+                                        pass + 1, passes(), left));
+    const double ms = run.run(&step_ms_);
+    done_ += roofline_s(model.graph, p);
+    record_run(model, p, ms, step_ms_);
+  }
+
+  void record_run(const ModelToProfile& model, const Processor& p, double ms,
+                  const std::vector<double>& step_ms) {
+    Visit& visit = visits_[{model.hash, p.id}];
+    visit.whole.push_back(ms);
+    const std::vector<ProfiledStep>& steps = profiled(model).steps[p.id];
+    for (size_t s = 0; s < steps.size(); ++s)
+      if (!visit.unsupported[s]) samples_[steps[s].key][p.id].push_back(step_ms[visit.at[s]]);
   }
 
   // The profiled steps of `model` on `p` (the executor's, less a device backend's copies).
@@ -178,32 +221,28 @@ class Profiler {
     visit.runs = options_.runs;
   }
 
-  void measure_pairs(const ModelToProfile& model, const ProfiledModel& profiled,
-                     std::vector<std::unique_ptr<TimedRun>>& timed) {
-    for (size_t a = 0; a < measured_.size(); ++a) {
-      for (size_t b = a + 1; b < measured_.size(); ++b) {
-        const std::string &pa = measured_[a]->id, &pb = measured_[b]->id;
-        progress_.update(done_, fmt::format("{} on {} and {} at once", model.name, pa, pb));
-        done_ += (concurrent_runs() + 1) * 2 *
-                 std::max(roofline_s(model.graph, *measured_[a]),
-                          roofline_s(model.graph, *measured_[b]));
-        if (load_failed_) continue;
-        std::pair<double, double> medians;
-        try {
-          medians =
-              run_against_process(*timed[a], options_.load, model.path, pb, concurrent_runs());
-        } catch (const Error& e) {
-          // No slow-downs then, but the op costs stand.
-          if (options_.progress) *options_.progress << "cos: warning: " << e.what() << '\n';
-          load_failed_ = true;
-          continue;
-        }
-        auto [ma, mb] = medians;
-        together_[{pa, pb}] += ma;
-        alone_[{pa, pb}] += profiled.whole_ms.at(pa);
-        together_[{pb, pa}] += mb;
-        alone_[{pb, pa}] += profiled.whole_ms.at(pb);
+  // `model` on measured processor a (`run`) while a second process runs it on each later one.
+  void measure_pairs(const ModelToProfile& model, size_t a, TimedRun& run) {
+    for (size_t b = a + 1; b < measured_.size(); ++b) {
+      const std::string &pa = measured_[a]->id, &pb = measured_[b]->id;
+      progress_.update(done_, fmt::format("{} on {} and {} at once", model.name, pa, pb));
+      done_ +=
+          (concurrent_runs() + 1) * 2 *
+          std::max(roofline_s(model.graph, *measured_[a]), roofline_s(model.graph, *measured_[b]));
+      if (load_failed_) continue;
+      std::pair<double, double> medians;
+      try {
+        medians = run_against_process(run, options_.load, model.path, pb, concurrent_runs());
+      } catch (const Error& e) {
+        // No slow-downs then, but the op costs stand.
+        if (options_.progress) *options_.progress << "cos: warning: " << e.what() << '\n';
+        load_failed_ = true;
+        continue;
       }
+      together_[{pa, pb}] += medians.first;
+      together_[{pb, pa}] += medians.second;
+      paired_[{pa, pb}].push_back(&model);
+      paired_[{pb, pa}].push_back(&model);
     }
   }
 
@@ -263,9 +302,12 @@ class Profiler {
   }
 
   void finish_slowdowns() {
-    for (const auto& [pair, ms] : together_)
-      if (alone_.at(pair) > 0)
-        profile_.slowdowns.push_back({pair.first, pair.second, ms / alone_.at(pair)});
+    for (const auto& [pair, ms] : together_) {
+      double alone = 0;  // the same models' whole runs on the first processor, by themselves
+      for (const ModelToProfile* model : paired_.at(pair))
+        alone += profiled(*model).whole_ms.at(pair.first);
+      if (alone > 0) profile_.slowdowns.push_back({pair.first, pair.second, ms / alone});
+    }
   }
 
   // A copy link between a host processor and a device here is measured and fitted; the
@@ -320,7 +362,10 @@ class Profiler {
   double done_ = 0;
   bool load_failed_ = false;  // the second process could not run: no more slow-downs
   std::map<std::string, std::map<std::string, std::vector<double>>> samples_;
-  std::map<std::pair<std::string, std::string>, double> together_, alone_;
+  std::map<std::pair<std::string, std::string>, double> together_;
+  // Per (processor, busy processor): the models whose runs together_ sums.
+  std::map<std::pair<std::string, std::string>, std::vector<const ModelToProfile*>> paired_;
+  std::vector<double> step_ms_;                                  // the last run's step times
   std::map<std::pair<std::string, std::string>, Visit> visits_;  // by model hash, processor
 };
 
