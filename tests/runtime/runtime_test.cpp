@@ -43,6 +43,13 @@ std::string save_builtin(const test::TempDir& dir, size_t index) {
   return test::save_builtin(dir, builtin_models().at(index).name);
 }
 
+RunOptions short_run(double duration_s, double warmup_s) {
+  RunOptions options;
+  options.duration_s = duration_s;
+  options.warmup_s = warmup_s;
+  return options;
+}
+
 void expect_accounted(const RunResult& result) {
   for (const RunTenant& t : result.tenants) {
     EXPECT_GT(t.generated, 0) << t.name;
@@ -53,9 +60,7 @@ void expect_accounted(const RunResult& result) {
 TEST(Runtime, RunsAPlanAcrossTwoCpuProcessors) {
   test::TempDir dir;
   auto [problem, plan] = plan_models({save_builtin(dir, 0), save_builtin(dir, 1)}, "heft");
-  RunOptions options;
-  options.duration_s = 1.0;
-  options.warmup_s = 0.2;
+  RunOptions options = short_run(1.0, 0.2);
   options.clients = 2;
   options.record_spans = true;
   const RunResult result = run_plan(problem, plan, options);
@@ -100,9 +105,7 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
   std::mutex mutex;
   int checked = 0;
   double worst = 0;
-  RunOptions options;
-  options.duration_s = 1.0;
-  options.warmup_s = 0.2;
+  RunOptions options = short_run(1.0, 0.2);
   options.rounds_in_flight = 3;
   options.on_outputs = [&](int tenant, const std::vector<Tensor>& inputs,
                            const std::vector<Tensor>& outputs) {
@@ -136,9 +139,7 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
 TEST(Runtime, ATenantOnOneProcessorUsesOneContext) {
   test::TempDir dir;
   auto [problem, plan] = plan_models({save_builtin(dir, 0), save_builtin(dir, 1)}, "model");
-  RunOptions options;
-  options.duration_s = 0.5;
-  options.warmup_s = 0.1;
+  RunOptions options = short_run(0.5, 0.1);
   options.rounds_in_flight = 4;
   const RunResult result = run_plan(problem, plan, options);
   expect_accounted(result);
@@ -162,9 +163,7 @@ std::string gather_model(const test::TempDir& dir) {
 TEST(Runtime, AFailingRequestFailsAloneAndEveryRequestIsAccountedFor) {
   test::TempDir dir;
   auto [problem, plan] = plan_models({gather_model(dir), save_builtin(dir, 0)}, "model");
-  RunOptions options;
-  options.duration_s = 0.6;
-  options.warmup_s = 0.1;
+  RunOptions options = short_run(0.6, 0.1);
   options.clients = 2;
   const RunResult result = run_plan(problem, plan, options);
   expect_accounted(result);
@@ -179,9 +178,7 @@ TEST(Runtime, AFailingRequestFailsAloneAndEveryRequestIsAccountedFor) {
 TEST(Runtime, OpenLoopAndBadOptions) {
   test::TempDir dir;
   auto [problem, plan] = plan_models({save_builtin(dir, 1)}, "single");
-  RunOptions options;
-  options.duration_s = 0.5;
-  options.warmup_s = 0.1;
+  RunOptions options = short_run(0.5, 0.1);
   options.rate_per_s = 100;
   const RunResult result = run_plan(problem, plan, options);
   expect_accounted(result);
