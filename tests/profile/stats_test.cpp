@@ -41,5 +41,15 @@ TEST(Spread, MedianAndPercentiles) {
   EXPECT_EQ(s.runs, 10);
 }
 
+TEST(Spread, AnOpsStallsCountAsFourTimesItsMedian) {
+  std::vector<double> samples(17, 1.0);  // 1 ms, and three stalls of 50-70 ms
+  samples.insert(samples.end(), {50, 60, 70});
+  EXPECT_NEAR(summarize_spread(samples).mean_ms, (15 + 50) / 16.0, 1e-9);
+  const Spread op = summarize_op_samples(samples);
+  EXPECT_NEAR(op.mean_ms, (15 + 4) / 16.0, 1e-9);  // the stall left after trimming: 4 ms
+  EXPECT_EQ(op.median_ms, 1);
+  EXPECT_EQ(op.runs, 20);
+}
+
 }  // namespace
 }  // namespace cosched

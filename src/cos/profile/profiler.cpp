@@ -249,7 +249,7 @@ class Profiler {
   void finish_costs() {
     for (auto& [key, per_processor] : samples_) {
       for (auto& [processor, samples] : per_processor) {
-        Spread s = summarize_spread(std::move(samples));
+        Spread s = summarize_op_samples(std::move(samples));
         OpCost& cost = profile_.ops.at(key).costs[processor];
         cost.median_ms = s.median_ms;
         cost.mean_ms = s.mean_ms;

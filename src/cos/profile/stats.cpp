@@ -25,6 +25,12 @@ Spread summarize_spread(std::vector<double> samples_ms) {
   return s;
 }
 
+Spread summarize_op_samples(std::vector<double> samples_ms) {
+  const double cap = 4 * summarize_spread(samples_ms).median_ms;
+  for (double& ms : samples_ms) ms = std::min(ms, cap);
+  return summarize_spread(std::move(samples_ms));
+}
+
 TransferFit fit_transfer(const std::vector<std::pair<double, double>>& bytes_ms) {
   std::set<double> sizes;
   for (const auto& [bytes, ms] : bytes_ms) sizes.insert(bytes);

@@ -12,6 +12,10 @@ struct Spread {
   int runs = 0;
 };
 Spread summarize_spread(std::vector<double> samples_ms);
+// An op's samples: a sample over 4x the median is the machine stalling (a preempted vCPU:
+// an op of 0.3 ms once took tens of ms), not the op, and counts as 4x, so that a few stalls
+// do not set the op's mean (a processor's jitter carries stalls, in whole runs).
+Spread summarize_op_samples(std::vector<double> samples_ms);
 
 // A transfer line fitted by least squares to (bytes, ms) points: ms = latency_ms +
 // bytes / (bandwidth_gbps * 1e6); `residual_ms` is the root mean square of the misses.
