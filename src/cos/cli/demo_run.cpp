@@ -59,7 +59,7 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
     RunOptions run;
     run.duration_s = seconds;
     run.warmup_s = std::min(0.5, seconds / 4);
-    run.rounds_in_flight = predicted.inflight;
+    apply_workload(sim, predicted.inflight, run);
     err << fmt::format("running the {} plan...\n", strategy);
     // Untraced, so that every strategy's figure pays the same per-unit cost.
     const RunResult measured = run_plan(problem, plan, run);

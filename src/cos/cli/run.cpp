@@ -72,8 +72,6 @@ void run_command(const Options& options, Context& context) {
   run.warmup_s = parse_duration(options.warmup, "--warmup");
   if (options.clients < 0 || options.rate < 0 || options.rounds < 0)
     fail("--clients, --rate and --rounds must be positive");
-  run.clients = std::max(clients, 1);
-  run.rate_per_s = rate;
   run.seed = options.seed;
   run.record_spans = !options.trace.empty();
   run.interrupt = &interrupted;
@@ -86,13 +84,13 @@ void run_command(const Options& options, Context& context) {
     context.err << line << std::flush;
   };
   SimOptions sim;
-  sim.mode = run.rate_per_s > 0 ? "open" : clients > 0 ? "closed" : "saturate";
-  sim.clients = run.clients;
-  sim.rate_per_s = run.rate_per_s;
+  sim.mode = rate > 0 ? "open" : clients > 0 ? "closed" : "saturate";
+  sim.clients = std::max(clients, 1);
+  sim.rate_per_s = rate;
   sim.inflight = options.rounds;
   sim.seed = run.seed;
   const SimResult predicted = simulate(problem, plan, sim);
-  if (sim.mode == "saturate") run.rounds_in_flight = predicted.inflight;
+  apply_workload(sim, predicted.inflight, run);
 
   interrupted = false;
   auto previous = std::signal(SIGINT, on_interrupt);

@@ -50,9 +50,7 @@ Pick pick_by_running(const Problem& problem, const Contenders& contenders,
     run.duration_s = std::max(0.5, options.seconds / (count * options.rounds));
     run.warmup_s = std::min(0.3, run.duration_s / 2);
     run.seed = problem.workload.seed;
-    if (workload.mode == "closed") run.clients = workload.clients;
-    if (workload.mode == "open") run.rate_per_s = workload.rate_per_s;
-    if (workload.mode == "saturate") run.rounds_in_flight = ranked[i].inflight;
+    apply_workload(workload, ranked[i].inflight, run);
   }
   for (int round = 0; round < options.rounds; ++round) {
     for (size_t k = 0; k < count; ++k) {

@@ -502,6 +502,12 @@ class Runtime {
 
 }  // namespace
 
+void apply_workload(const SimOptions& sim, int inflight, RunOptions& run) {
+  if (sim.mode == "closed") run.clients = sim.clients;
+  if (sim.mode == "open") run.rate_per_s = sim.rate_per_s;
+  if (sim.mode == "saturate") run.rounds_in_flight = inflight;
+}
+
 double summed_throughput(const SimResult& result) {
   double sum = 0;
   for (const TenantStats& t : result.tenants) sum += t.throughput_per_s;

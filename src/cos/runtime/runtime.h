@@ -54,6 +54,10 @@ struct RunResult {
   std::vector<Span> spans;          // with record_spans: every unit run (ms from the start)
 };
 
+// `run` set for the workload `sim` simulates (its clients or rate), with `inflight` rounds in
+// flight where it saturates (the rounds that simulation settled on).
+void apply_workload(const SimOptions& sim, int inflight, RunOptions& run);
+
 // A simulation's figure in the same terms as RunResult's: the sum of the tenants'
 // throughputs (a closed or open loop's simulation reports its period's figure otherwise).
 double summed_throughput(const SimResult& result);
