@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "cos/cli/table.h"
 #include "support/test_support.h"
 
 namespace cosched {
@@ -25,6 +27,19 @@ TEST(Cli, InspectJson) {
   for (const auto& node : json["nodes"]) {
     EXPECT_TRUE(node.contains("name") && node.contains("op") && node.contains("outputs"));
   }
+}
+
+TEST(Table, SignedNumbersAlignRight) {
+  Table table({"strategy", "diff"});
+  table.add({"single", "+5.3%"});
+  table.add({"layer", "-17.8%"});
+  std::ostringstream out;
+  table.print(out);
+  EXPECT_EQ(out.str(),
+            "strategy  diff\n"
+            "--------  ------\n"
+            "single     +5.3%\n"
+            "layer     -17.8%\n");
 }
 
 TEST(Cli, InspectTable) {

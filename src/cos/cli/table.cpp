@@ -9,7 +9,8 @@
 namespace cosched {
 namespace {
 bool looks_numeric(const std::string& cell) {
-  return !cell.empty() && (std::isdigit(static_cast<unsigned char>(cell[0])) || cell[0] == '-') &&
+  return !cell.empty() &&
+         (std::isdigit(static_cast<unsigned char>(cell[0])) || cell[0] == '-' || cell[0] == '+') &&
          cell.find_first_of("x ") == std::string::npos;
 }
 }  // namespace
