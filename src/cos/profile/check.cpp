@@ -66,7 +66,9 @@ std::vector<CheckRow> check_profile(const Profile& profile, const std::string& p
   for (size_t p = 0; p < processors.size(); ++p) {
     std::vector<std::unique_ptr<TimedRun>> timed;
     std::vector<std::vector<double>> samples(models.size());
+    std::vector<double> expected;  // each model's sum of profiled steps here
     for (size_t m = 0; m < models.size(); ++m) {
+      expected.push_back(profile.model_ms(*entries[m], processors[p]));
       bar.update(done, fmt::format("compile {} on {}", models[m].name, processors[p]));
       timed.push_back(std::make_unique<TimedRun>(models[m].graph, processors[p]));
     }
@@ -75,13 +77,12 @@ std::vector<CheckRow> check_profile(const Profile& profile, const std::string& p
         bar.update(done, fmt::format("{} on {}: run {}/{}", models[m].name, processors[p], i + 1,
                                      warmup + runs));
         const double ms = timed[m]->run();
-        done += profile.model_ms(*entries[m], processors[p]);
+        done += expected[m];
         if (i >= warmup) samples[m].push_back(ms);
       }
     for (size_t m = 0; m < models.size(); ++m) {
-      const double expected = profile.model_ms(*entries[m], processors[p]);
-      CheckRow row{models[m].name, processors[p], summarize_spread(samples[m]).median_ms, expected,
-                   0};
+      CheckRow row{models[m].name, processors[p], summarize_spread(samples[m]).median_ms,
+                   expected[m], 0};
       row.changed_kernels =
           changed_kernels(timed[m]->executor(), entries[m]->steps.at(processors[p]));
       row.steps = static_cast<int>(entries[m]->steps.at(processors[p]).size());

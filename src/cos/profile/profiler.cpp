@@ -179,7 +179,7 @@ class Profiler {
       visit.runs = std::clamp(static_cast<int>(options_.min_seconds * 1000 / std::max(ms, 1e-3)),
                               options_.runs, std::max(options_.runs, kMaxRuns));
       progress_.add_total((visit.runs - options_.runs) * unit);
-      if (warmup == 0) record_run(model, p, ms, step_ms_);  // the sizing run counts
+      if (warmup == 0) record_run(model, p, ms);  // the sizing run counts
     }
     return share(visit.runs, pass) - (pass == 0 && warmup == 0 ? 1 : 0);
   }
@@ -191,16 +191,16 @@ class Profiler {
                                         pass + 1, passes(), left));
     const double ms = run.run(&step_ms_);
     done_ += roofline_s(model.graph, p);
-    record_run(model, p, ms, step_ms_);
+    record_run(model, p, ms);
   }
 
-  void record_run(const ModelToProfile& model, const Processor& p, double ms,
-                  const std::vector<double>& step_ms) {
+  // Files the run that took `ms` and left its step times in step_ms_.
+  void record_run(const ModelToProfile& model, const Processor& p, double ms) {
     Visit& visit = visits_[{model.hash, p.id}];
     visit.whole.push_back(ms);
     const std::vector<ProfiledStep>& steps = profiled(model).steps[p.id];
     for (size_t s = 0; s < steps.size(); ++s)
-      if (!visit.unsupported[s]) samples_[steps[s].key][p.id].push_back(step_ms[visit.at[s]]);
+      if (!visit.unsupported[s]) samples_[steps[s].key][p.id].push_back(step_ms_[visit.at[s]]);
   }
 
   // The profiled steps of `model` on `p` (the executor's, less a device backend's copies).
@@ -282,9 +282,8 @@ class Profiler {
   }
 
   void estimate_model(const ModelToProfile& model) {
-    ProfiledModel& profiled = *std::find_if(profile_.models.begin(), profile_.models.end(),
-                                            [&](const auto& m) { return m.hash == model.hash; });
-    std::vector<ProfiledStep> steps = estimated_steps(model.graph, profiled);
+    ProfiledModel& model_entry = profiled(model);
+    std::vector<ProfiledStep> steps = estimated_steps(model.graph, model_entry);
     for (const Processor& p : platform_.processors) {
       if (!p.estimated) continue;
       for (ProfiledStep& step : steps) {
@@ -297,7 +296,7 @@ class Profiler {
         entry.costs[p.id] = {
             .median_ms = ms, .mean_ms = ms, .p10_ms = ms, .p90_ms = ms, .estimated = true};
       }
-      profiled.steps[p.id] = steps;
+      model_entry.steps[p.id] = steps;
     }
   }
 
