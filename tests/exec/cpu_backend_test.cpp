@@ -58,21 +58,55 @@ TEST(CpuBackend, FusesTheGeluPatternIntoOneStep) {
   for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(c[i], e[i], 1e-5);
 }
 
-// SiLU as exporters write it: the conv output read by both the Sigmoid and the Mul.
-TEST(CpuBackend, FusesConvSwishIntoOneStep) {
-  ModelBuilder b("swish", 2);
-  std::string c = b.conv(b.input("x", {1, 8, 10, 10}), 16, 3);
-  b.output(b.mul(c, b.sigmoid(c)));
-  Graph graph = import_model_bytes(b.serialize(), "swish");
-  CpuBackend cpu(CoreSet::all());
-  ReferenceBackend reference;
-  GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
-  ASSERT_EQ(on_cpu.steps().size(), 1u);
-  EXPECT_EQ(on_cpu.steps()[0].nodes.size(), 3u);
-  Tensor input = test::random_input(graph.values[graph.inputs[0]], 5);
-  std::vector<double> e = to_doubles(on_reference.run({input})[0]);
-  std::vector<double> a = to_doubles(on_cpu.run({input})[0]);
-  for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(a[i], e[i], 1e-4 * (1 + std::abs(e[i])));
+// SiLU as exporters write it: the conv (or linear) output read by both the Sigmoid and the
+// Mul. One step, and each variant, with oneDNN's swish post-op or with silu_in_place after the
+// primitive, gives the reference's result.
+TEST(CpuBackend, FusesSwishIntoOneStepAndEveryVariantMatchesTheReference) {
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  for (bool conv : {true, false}) {
+    ModelBuilder b("swish", 2);
+    std::string c =
+        conv ? b.conv(b.input("x", {1, 8, 10, 10}), 16, 3) : b.linear(b.input("x", {5, 40}), 24);
+    b.output(b.mul(c, b.sigmoid(c)));
+    Graph graph = import_model_bytes(b.serialize(), "swish");
+    CpuBackend cpu(CoreSet::all());
+    ReferenceBackend reference;
+    GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
+    ASSERT_EQ(on_cpu.steps().size(), 1u);
+    EXPECT_EQ(on_cpu.steps()[0].nodes.size(), graph.nodes.size());
+    Tensor input = test::random_input(graph.values[graph.inputs[0]], 5);
+    std::vector<double> e = to_doubles(on_reference.run({input})[0]);
+    std::vector<double> a = to_doubles(on_cpu.run({input})[0]);
+    for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(a[i], e[i], 1e-4 * (1 + std::abs(e[i])));
+
+    std::vector<const Node*> group;
+    for (const Node& node : graph.nodes) group.push_back(&node);
+    const Node& head = graph.nodes[0];
+    KernelArgs args;
+    args.inputs = {input.bytes.data()};
+    for (size_t i = 1; i < head.inputs.size(); ++i)
+      args.inputs.push_back(graph.constant_input(head, i)->bytes.data());
+    std::vector<float> y(e.size());
+    args.outputs = {y.data()};
+    dnnl_ops::StoredLayouts io;
+    io.input = plain_desc(graph.values[graph.inputs[0]].shape);
+    int with_silu = 0, with_post_op = 0;
+    const int variants = conv ? dnnl_ops::conv_variants() : dnnl_ops::matmul_variants();
+    for (int v = 0; v < variants; ++v) {
+      auto kernel = conv ? dnnl_ops::conv(context, graph, group, v, io)
+                         : dnnl_ops::matmul(context, graph, group, v);
+      if (!kernel) continue;
+      const bool silu = kernel->implementation().ends_with(" + silu");
+      (silu ? with_silu : with_post_op) += 1;
+      std::fill(y.begin(), y.end(), 0.0f);
+      kernel->run(args);
+      for (size_t i = 0; i < e.size(); ++i)
+        ASSERT_NEAR(y[i], e[i], 1e-4 * (1 + std::abs(e[i]))) << kernel->implementation() << i;
+    }
+    EXPECT_GE(with_silu, 1);
+    EXPECT_GE(with_post_op, 1);
+  }
 }
 
 // A squeeze-excite block (efficientnet's): the conv output read by a global pool and by the

@@ -29,12 +29,14 @@ tag activation_tag(Variant v, size_t rank) {
 }  // namespace
 
 int conv_variants() {
-  return Variant::count;
+  return 2 * Variant::count;  // each with silu_in_place or oneDNN's swish post-op
 }
 
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io) {
+  const bool first_half = variant < Variant::count;
+  variant %= Variant::count;
   const Node& node = *group[0];
   const Shape& x = graph.values[node.inputs[0]].shape;
   const Shape& w = graph.values[node.inputs[1]].shape;
@@ -44,6 +46,9 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
   const bool has_sum = group.size() > 1 && group[1]->op == "Add";
   const auto activations = group.subspan(has_sum ? 2 : 1);
+  const bool swish = ends_in_swish(activations);
+  if (!swish && !first_half) return nullptr;  // the same kernel as the first half's
+  const bool own_silu = swish && first_half;
 
   memory::dims dilation, strides = win.stride;
   for (int64_t d : win.dilation) dilation.push_back(d - 1);  // oneDNN counts the holes
@@ -59,7 +64,8 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
   memory::desc bias_desc = has_bias ? plain_desc({w[0]}) : memory::desc();
 
   dnnl::primitive_attr attr = user_scratchpad();
-  attr.set_post_ops(eltwise_post_ops(graph, activations, has_sum));
+  attr.set_post_ops(eltwise_post_ops(
+      graph, own_silu ? activations.first(activations.size() - 2) : activations, has_sum));
 
   dnnl::convolution_forward::primitive_desc pd;
   try {
@@ -73,8 +79,8 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
   // A forced layout that only oneDNN's naive reference code takes is not worth timing.
   if (variant != any && impl_name(pd).rfind("ref", 0) == 0) return nullptr;
   static const char* names[] = {"any", "16c", "plain", "nhwc"};
-  auto kernel =
-      std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd) + " (" + names[variant] + ")");
+  auto kernel = std::make_unique<DnnlKernel>(
+      context, "dnnl:" + impl_name(pd) + " (" + names[variant] + ")" + (own_silu ? " + silu" : ""));
   memory src_user(io.input, context.engine, nullptr);
   // Keep the primitive's own dst layout when consumers take it and it needs no padding.
   const bool keep_dst = io.free_output && pd.dst_desc().get_size() == plain_desc(y).get_size();
@@ -108,6 +114,7 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
     args[DNNL_ARG_BIAS] = bias_user;
   }
   kernel->add(dnnl::convolution_forward(pd), args);
+  if (own_silu) kernel->add_silu(dst);
   kernel->finish_output(dst, dst_user);
   return kernel;
 }

@@ -54,6 +54,11 @@ std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& n
   return std::nullopt;
 }
 
+bool ends_in_swish(std::span<const Node* const> nodes) {
+  const size_t n = nodes.size();
+  return n >= 2 && is_swish_mul(*nodes[n - 2], *nodes[n - 1]);
+}
+
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
                                 bool sum_first) {
   dnnl::post_ops ops;

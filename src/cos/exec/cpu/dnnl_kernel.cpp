@@ -1,5 +1,7 @@
 #include "cos/exec/cpu/dnnl_kernel.h"
 
+#include "cos/exec/cpu/fast_silu.h"
+
 namespace cosched {
 
 using dnnl::memory;
@@ -22,6 +24,10 @@ void DnnlKernel::finish_output(const memory& internal, const memory& user) {
       {{DNNL_ARG_FROM, internal}, {DNNL_ARG_TO, user}});
 }
 
+void DnnlKernel::add_silu(const memory& memory) {
+  calls_.push_back({dnnl::primitive(), {}, memory});
+}
+
 dnnl::primitive_attr user_scratchpad() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -39,7 +45,15 @@ void DnnlKernel::add(dnnl::primitive primitive, std::unordered_map<int, dnnl::me
 void DnnlKernel::run(const KernelArgs& args) {
   for (auto& b : inputs_) b.memory.set_data_handle(const_cast<void*>(args.inputs[b.index]));
   for (auto& b : outputs_) b.memory.set_data_handle(args.outputs[b.index]);
-  for (auto& call : calls_) call.primitive.execute(context_.stream, call.args);
+  for (auto& call : calls_) {
+    if (call.silu) {
+      context_.stream.wait();
+      silu_in_place(static_cast<float*>(call.silu.get_data_handle()),
+                    call.silu.get_desc().get_size() / sizeof(float));
+    } else {
+      call.primitive.execute(context_.stream, call.args);
+    }
+  }
   context_.stream.wait();
 }
 

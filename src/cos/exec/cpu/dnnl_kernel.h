@@ -37,6 +37,8 @@ class DnnlKernel : public Kernel {
   // finish_output() after the primitive that writes it.
   dnnl::memory output_in(const dnnl::memory& user, const dnnl::memory::desc& desc);
   void finish_output(const dnnl::memory& internal, const dnnl::memory& user);
+  // x * sigmoid(x) over `memory` (f32) in place, after the calls added so far.
+  void add_silu(const dnnl::memory& memory);
   void set_implementation(std::string text) { implementation_ = std::move(text); }
   // Input `index` (constant weights) was packed into kernel-owned memory.
   void mark_packed(size_t index) { packed_.push_back(index); }
@@ -57,6 +59,7 @@ class DnnlKernel : public Kernel {
   struct Call {
     dnnl::primitive primitive;
     std::unordered_map<int, dnnl::memory> args;
+    dnnl::memory silu;  // set: this call is silu_in_place over it instead
   };
   DnnlContext context_;
   std::string implementation_;

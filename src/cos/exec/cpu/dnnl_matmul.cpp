@@ -34,11 +34,13 @@ memory::dims padded_to(const Shape& shape, size_t rank) {
 }  // namespace
 
 int matmul_variants() {
-  return Variant::count;
+  return 2 * Variant::count;  // each with silu_in_place or oneDNN's swish post-op
 }
 
 std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
                                    std::span<const Node* const> group, int variant) {
+  const bool first_half = variant < Variant::count;
+  variant %= Variant::count;
   const Node& node = *group[0];
   const bool is_gemm = node.op == "Gemm";
   Shape a = graph.values[node.inputs[0]].shape;
@@ -89,7 +91,12 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
     for (double v : to_doubles(*bias)) bias_data.push_back(static_cast<float>(v * beta));
   }
   dnnl::primitive_attr attr = user_scratchpad();
-  attr.set_post_ops(eltwise_post_ops(graph, group.subspan(first_activation)));
+  const auto activations = group.subspan(first_activation);
+  const bool swish = ends_in_swish(activations);
+  if (!swish && !first_half) return nullptr;  // the same kernel as the first half's
+  const bool own_silu = swish && first_half;
+  attr.set_post_ops(
+      eltwise_post_ops(graph, own_silu ? activations.first(activations.size() - 2) : activations));
   if (alpha != 1.0f) {
     if (bias) return nullptr;  // output scales would scale the bias too
     attr.set_output_scales(0, {alpha});
@@ -102,8 +109,8 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
     return nullptr;
   }
   static const char* names[] = {"packed", "plain"};
-  auto kernel =
-      std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd) + " (" + names[variant] + ")");
+  auto kernel = std::make_unique<DnnlKernel>(
+      context, "dnnl:" + impl_name(pd) + " (" + names[variant] + ")" + (own_silu ? " + silu" : ""));
   memory a_user(a_desc, context.engine, nullptr), y_user(plain_desc(y), context.engine, nullptr);
   kernel->bind_input(0, a_user);
   kernel->bind_output(0, y_user);
@@ -124,6 +131,7 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
     args[DNNL_ARG_BIAS] = bias_memory;
   }
   kernel->add(dnnl::matmul(pd), args);
+  if (own_silu) kernel->add_silu(y_user);
   return kernel;
 }
 

@@ -17,6 +17,9 @@ struct Eltwise {
 // The eltwise steps that compute `node` (HardSigmoid takes two), or nullopt when oneDNN
 // has none (Erf) or an operand it needs is not constant.
 std::optional<std::vector<Eltwise>> eltwise_of(const Graph& graph, const Node& node);
+// Whether `nodes` end in a Sigmoid and its swish Mul, which kernels compute with
+// silu_in_place (fast_silu.h) after their primitive rather than as oneDNN's slower post-op.
+bool ends_in_swish(std::span<const Node* const> nodes);
 // Post-ops: a sum (adds what dst holds) when asked, then the activations of `nodes` (a Sigmoid then
 // its swish Mul: one swish).
 dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const> nodes,
@@ -33,7 +36,10 @@ struct StoredLayouts {
 };
 
 // Builders: each returns nullptr when oneDNN cannot build that variant. `variant` picks
-// one of the layouts that compile-time timing compares (variants() of them).
+// one of the layouts that compile-time timing compares (variants() of them); a group that
+// ends in a swish has each twice, first with silu_in_place after the primitive, then with
+// oneDNN's swish post-op (slower on efficientnet's convs in place, though alone, timed on hot
+// caches, it can look as fast).
 int conv_variants();
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
