@@ -92,7 +92,7 @@ TEST(CpuBackend, FusesSwishIntoOneStepAndEveryVariantMatchesTheReference) {
     dnnl_ops::StoredLayouts io;
     io.input = plain_desc(graph.values[graph.inputs[0]].shape);
     int with_silu = 0, with_post_op = 0;
-    const int variants = conv ? dnnl_ops::conv_variants() : dnnl_ops::matmul_variants();
+    const int variants = conv ? dnnl_ops::conv_variants(group) : dnnl_ops::matmul_variants(group);
     for (int v = 0; v < variants; ++v) {
       auto kernel = conv ? dnnl_ops::conv(context, graph, group, v, io)
                          : dnnl_ops::matmul(context, graph, group, v);

@@ -306,7 +306,7 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
   const Node& node = *group[0];
   const bool conv = node.op == "Conv";
   if (conv && !graph.constant_input(node, 1)) return nullptr;
-  const int variants = conv ? dnnl_ops::conv_variants() : dnnl_ops::matmul_variants();
+  const int variants = conv ? dnnl_ops::conv_variants(group) : dnnl_ops::matmul_variants(group);
   auto build = [&](int variant) -> std::unique_ptr<DnnlKernel> {
     return conv ? dnnl_ops::conv(context_, graph, group, variant, io)
                 : dnnl_ops::matmul(context_, graph, group, variant);

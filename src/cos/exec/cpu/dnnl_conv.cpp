@@ -28,14 +28,14 @@ tag activation_tag(Variant v, size_t rank) {
 
 }  // namespace
 
-int conv_variants() {
-  return 2 * Variant::count;  // each with silu_in_place or oneDNN's swish post-op
+int conv_variants(std::span<const Node* const> group) {
+  return ends_in_swish(group) ? 2 * Variant::count : Variant::count;
 }
 
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io) {
-  const bool first_half = variant < Variant::count;
+  const bool first_half = variant < Variant::count;  // a swish group's: with silu_in_place
   variant %= Variant::count;
   const Node& node = *group[0];
   const Shape& x = graph.values[node.inputs[0]].shape;
@@ -46,9 +46,7 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
   const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
   const bool has_sum = group.size() > 1 && group[1]->op == "Add";
   const auto activations = group.subspan(has_sum ? 2 : 1);
-  const bool swish = ends_in_swish(activations);
-  if (!swish && !first_half) return nullptr;  // the same kernel as the first half's
-  const bool own_silu = swish && first_half;
+  const bool own_silu = first_half && ends_in_swish(activations);
 
   memory::dims dilation, strides = win.stride;
   for (int64_t d : win.dilation) dilation.push_back(d - 1);  // oneDNN counts the holes

@@ -33,13 +33,13 @@ memory::dims padded_to(const Shape& shape, size_t rank) {
 
 }  // namespace
 
-int matmul_variants() {
-  return 2 * Variant::count;  // each with silu_in_place or oneDNN's swish post-op
+int matmul_variants(std::span<const Node* const> group) {
+  return ends_in_swish(group) ? 2 * Variant::count : Variant::count;
 }
 
 std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
                                    std::span<const Node* const> group, int variant) {
-  const bool first_half = variant < Variant::count;
+  const bool first_half = variant < Variant::count;  // a swish group's: with silu_in_place
   variant %= Variant::count;
   const Node& node = *group[0];
   const bool is_gemm = node.op == "Gemm";
@@ -92,9 +92,7 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
   }
   dnnl::primitive_attr attr = user_scratchpad();
   const auto activations = group.subspan(first_activation);
-  const bool swish = ends_in_swish(activations);
-  if (!swish && !first_half) return nullptr;  // the same kernel as the first half's
-  const bool own_silu = swish && first_half;
+  const bool own_silu = first_half && ends_in_swish(activations);
   attr.set_post_ops(
       eltwise_post_ops(graph, own_silu ? activations.first(activations.size() - 2) : activations));
   if (alpha != 1.0f) {

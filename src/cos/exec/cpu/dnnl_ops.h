@@ -40,11 +40,11 @@ struct StoredLayouts {
 // ends in a swish has each twice, first with silu_in_place after the primitive, then with
 // oneDNN's swish post-op (slower on efficientnet's convs in place, though alone, timed on hot
 // caches, it can look as fast).
-int conv_variants();
+int conv_variants(std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io);
-int matmul_variants();
+int matmul_variants(std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
                                    std::span<const Node* const> group, int variant);
 std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
