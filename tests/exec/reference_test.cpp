@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "cos/common/error.h"
+#include "cos/exec/cpu/cpu_backend.h"
 #include "cos/exec/graph_executor.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/onnx/import.h"
@@ -23,6 +24,36 @@ std::vector<float> run_one(test::OpCase& c, const std::vector<std::vector<float>
   ReferenceBackend reference;
   GraphExecutor executor(std::move(g), reference);
   return floats(executor.run(tensors).at(0));
+}
+
+// Slices of channels are views at an offset into their input's buffer: read by a later step,
+// and as graph outputs, on the reference and cpu backends alike.
+TEST(Reference, SliceViewsReadTheirBlockOfTheInput) {
+  ModelBuilder b("halves", 1);
+  std::string x = b.relu(b.input("x", {1, 6, 2, 2}));
+  auto half = [&](int64_t start) {
+    return b.node("Slice",
+                  {x, b.constant_ints({start}), b.constant_ints({start + 3}), b.constant_ints({1})},
+                  {1, 3, 2, 2});
+  };
+  std::string low = half(0), high = half(3);
+  b.output(b.add(low, high));
+  b.output(high);
+  Graph graph = import_model_bytes(b.serialize(), "halves");
+  ASSERT_TRUE(graph.nodes[2].is_view);
+  std::vector<float> in(24);
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<float>(i) - 4;
+  ReferenceBackend reference;
+  CpuBackend cpu(CoreSet::all());
+  for (Backend* backend : std::vector<Backend*>{&reference, &cpu}) {
+    GraphExecutor executor(graph, *backend);
+    std::vector<Tensor> out = executor.run({from_floats(in, {1, 6, 2, 2})});
+    const std::vector<float> sum = floats(out.at(0)), upper = floats(out.at(1));
+    for (size_t i = 0; i < 12; ++i) {
+      EXPECT_EQ(upper[i], std::max(in[12 + i], 0.0f)) << backend->name() << " " << i;
+      EXPECT_EQ(sum[i], std::max(in[i], 0.0f) + std::max(in[12 + i], 0.0f)) << i;
+    }
+  }
 }
 
 TEST(Reference, ConvWithPaddingAndStride) {

@@ -112,6 +112,41 @@ TEST(Passes, DropIdentityKeepsOutputName) {
   EXPECT_EQ(graph.values[graph.nodes[0].inputs[0]].name, "input");
 }
 
+// A Slice is a view when its result is one block of its input's bytes: one axis sliced with
+// step 1 and every dim before that axis 1.
+TEST(Passes, MarksContiguousSlicesAsViewsAtTheirOffset) {
+  struct Case {
+    Shape x;
+    int64_t start, end, axis, step;
+    Shape y;
+    int64_t view_offset;  // -1: not a view
+  };
+  const std::vector<Case> cases = {
+      {{1, 8, 2, 2}, 2, 6, 1, 1, {1, 4, 2, 2}, 2 * 4 * 4},  // channels of a batch-1 tensor
+      {{1, 8, 3, 3}, 1, 3, 2, 1, {1, 8, 2, 3}, -1},         // rows: a gap after each channel
+      {{1, 8, 3, 3}, 0, 8, 1, 2, {1, 4, 3, 3}, -1},         // every other channel
+      {{2, 8, 3, 3}, 2, 6, 1, 1, {2, 4, 3, 3}, -1},         // two batches: two blocks
+      {{2, 8, 3, 3}, 1, 2, 0, 1, {1, 8, 3, 3}, 8 * 9 * 4},  // the second batch
+      {{1, 8, 3, 3}, 0, 8, 1, 1, {1, 8, 3, 3}, 0},          // all of it
+      {{1, 8, 3, 3}, -2, 100, 3, 1, {1, 8, 3, 2}, -1},      // columns
+      {{1, 8, 3, 3}, 1, 2, 1, 1, {1, 1, 3, 3}, -1},         // 36 bytes in: unaligned
+      {{1, 8, 2, 2}, 1, 2, 1, 1, {1, 1, 2, 2}, 16},         // 16 bytes in
+  };
+  for (const Case& c : cases) {
+    ModelBuilder b("slice", 1);
+    std::string x = b.relu(b.input("x", c.x));
+    b.output(b.node("Slice",
+                    {x, b.constant_ints({c.start}), b.constant_ints({c.end}),
+                     b.constant_ints({c.axis}), b.constant_ints({c.step})},
+                    c.y));
+    Graph graph = load(b, true);
+    const Node& slice = graph.nodes.back();
+    ASSERT_EQ(slice.op, "Slice");
+    EXPECT_EQ(slice.is_view, c.view_offset >= 0) << shape_string(c.x) << " axis " << c.axis;
+    if (c.view_offset >= 0) EXPECT_EQ(slice.view_offset, c.view_offset);
+  }
+}
+
 TEST(Passes, FoldingIsDeterministic) {
   Graph a = load(builtin_model("tiny_transformer").build(), true);
   Graph b = load(builtin_model("tiny_transformer").build(), true);

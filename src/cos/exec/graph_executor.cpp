@@ -220,7 +220,7 @@ void* GraphExecutor::arena_pointer(int value) const {
 const void* GraphExecutor::value_pointer(int value) const {
   if (value < 0) return nullptr;
   const Value& root = graph_.values[memory_.root[value]];
-  if (root.is_constant()) return root.data->bytes.data();
+  if (root.is_constant()) return root.data->bytes.data() + memory_.view_offset[value];
   return arena_pointer(value);
 }
 

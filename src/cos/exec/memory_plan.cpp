@@ -79,8 +79,16 @@ MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
     placed.push_back(&buffer);
   }
   for (const Buffer& buffer : buffers) plan.offset[buffer.value] = buffer.offset;
-  for (size_t v = 0; v < n; ++v)
-    if (plan.root[v] != static_cast<int>(v)) plan.offset[v] = plan.offset[plan.root[v]];
+  plan.view_offset.assign(n, 0);
+  for (size_t v = 0; v < n; ++v) {
+    for (int x = static_cast<int>(v); alias[x] != x; x = alias[x]) {
+      const int producer = graph.values[x].producer;
+      if (producer >= 0) plan.view_offset[v] += graph.nodes[producer].view_offset;
+    }
+    const int64_t root_offset = plan.offset[plan.root[v]];
+    if (plan.root[v] != static_cast<int>(v) && root_offset >= 0)
+      plan.offset[v] = root_offset + plan.view_offset[v];
+  }
   return plan;
 }
 

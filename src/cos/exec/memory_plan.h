@@ -18,8 +18,9 @@ struct MemoryPlan {
   static constexpr int64_t alignment = 64;
   std::vector<int64_t> offset;  // per value; -1 for values outside the arena (constants, absent)
   std::vector<int> root;        // per value: the value whose buffer it uses (views alias)
-  int64_t peak = 0;             // arena bytes
-  int64_t unshared = 0;         // bytes without reuse: every buffer its own memory
+  std::vector<int64_t> view_offset;  // per value: where it starts in its root's bytes
+  int64_t peak = 0;                  // arena bytes
+  int64_t unshared = 0;              // bytes without reuse: every buffer its own memory
 };
 
 // Whether step `a` ends before step `b` starts in every run (a partial order when the steps
@@ -38,7 +39,7 @@ inline bool sequential(int a, int b) {
 // while a step may still read it. Buffers are placed largest first at the lowest offset
 // free of the buffers they may not share with. A buffer written by a step never shares
 // memory with what the same step reads. `alias[v]` is the value whose buffer v shares
-// (zero-cost views), or v itself.
+// (zero-cost views), or v itself; a view starts its producer's view_offset bytes into it.
 MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
                        const std::vector<int>& alias, const StepOrder& order = sequential);
 

@@ -35,8 +35,9 @@ struct Node {
   std::vector<int> inputs;   // value indices; -1 marks an absent optional input
   std::vector<int> outputs;  // value indices; -1 marks an unused optional output
   std::map<std::string, AttrValue> attrs;
-  bool is_view = false;  // a zero-cost view of its first input (Reshape of contiguous data...)
-  bool removed = false;  // set by passes; Graph::compact() drops the node
+  bool is_view = false;     // a zero-cost view of its first input (Reshape of contiguous data...)
+  int64_t view_offset = 0;  // a view's first byte in its input's bytes (a Slice's block)
+  bool removed = false;     // set by passes; Graph::compact() drops the node
 
   bool has_attr(const std::string& key) const { return attrs.count(key) > 0; }
   int64_t attr_int(const std::string& key, int64_t fallback) const;

@@ -4,6 +4,7 @@
 
 #include "cos/common/error.h"
 #include "cos/graph/const_eval.h"
+#include "cos/graph/slice_window.h"
 
 namespace cosched {
 namespace {
@@ -154,10 +155,48 @@ Graph fold_batchnorm(Graph graph) {
   return graph;
 }
 
+namespace {
+
+// Views start at multiples of 16 bytes, as vector loads and cuDNN's kernels want their data.
+constexpr int64_t kViewAlignment = 16;
+
+// The byte offset of a Slice's result in its input when the result is one contiguous block
+// of it; nullopt otherwise (or when a parameter is not constant).
+std::optional<int64_t> contiguous_slice_offset(const Graph& graph, const Node& node) {
+  const Value& x = graph.values[node.inputs[0]];
+  const Value& y = graph.values[node.outputs[0]];
+  if (!x.has_shape || !y.has_shape || x.is_constant() || x.shape.size() != y.shape.size())
+    return std::nullopt;
+  for (size_t i = 1; i < node.inputs.size(); ++i)
+    if (node.inputs[i] >= 0 && !graph.constant_input(node, i)) return std::nullopt;
+  const SliceWindow window = slice_window(graph, node);
+  int64_t offset = 0, inner = static_cast<int64_t>(dtype_size(x.dtype));
+  bool sliced = false;  // an axis after this one took part of its dim
+  for (size_t d = x.shape.size(); d-- > 0;) {
+    const bool whole = y.shape[d] == x.shape[d] && window.start[d] == 0 && window.step[d] == 1;
+    if (sliced && x.shape[d] != 1) return std::nullopt;  // the block would have gaps
+    if (!whole) {
+      if (sliced || window.step[d] != 1) return std::nullopt;
+      sliced = true;
+      offset = window.start[d] * inner;
+    }
+    inner *= x.shape[d];
+  }
+  if (offset % kViewAlignment != 0) return std::nullopt;
+  return offset;
+}
+
+}  // namespace
+
 Graph mark_views(Graph graph) {
   for (auto& node : graph.nodes) {
     node.is_view = node.op == "Reshape" || node.op == "Flatten" || node.op == "Squeeze" ||
                    node.op == "Unsqueeze";
+    if (node.op == "Slice")
+      if (std::optional<int64_t> offset = contiguous_slice_offset(graph, node)) {
+        node.is_view = true;
+        node.view_offset = *offset;
+      }
   }
   return graph;
 }

@@ -5,7 +5,7 @@
 #include "cos/exec/cpu/concat_copy.h"
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/reference/ref_util.h"
-#include "cos/exec/slice_window.h"
+#include "cos/graph/slice_window.h"
 #include "cos/exec/window.h"
 
 namespace cosched::dnnl_ops {

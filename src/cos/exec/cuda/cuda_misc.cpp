@@ -9,7 +9,7 @@
 #include "cos/exec/cuda/cudnn_descriptors.h"
 #include "cos/exec/fusion_patterns.h"
 #include "cos/exec/reference/ref_util.h"
-#include "cos/exec/slice_window.h"
+#include "cos/graph/slice_window.h"
 #include "cos/exec/window.h"
 
 namespace cosched::cuda_ops {

@@ -5,7 +5,7 @@
 #include "cos/common/error.h"
 #include "cos/exec/reference/ref_kernels.h"
 #include "cos/exec/reference/ref_util.h"
-#include "cos/exec/slice_window.h"
+#include "cos/graph/slice_window.h"
 
 namespace cosched::ref {
 namespace {

@@ -1,4 +1,4 @@
-#include "cos/exec/slice_window.h"
+#include "cos/graph/slice_window.h"
 
 #include <algorithm>
 
