@@ -101,10 +101,9 @@ TEST(Simulator, TwoTenantsWithCopies) {
 
 TEST(Simulator, ClosedLoopRequestsGoFirstComeFirstServed) {
   // Two tenants, each three units on cpu:1 then three on cpu:0, two clients each. Served in
-  // arrival order (as the runtime does), requests pipeline: 80% of the bound (a new request's
-  // free input unit on cpu:0 queues behind older work there). Requests sent at the same
-  // moment used to share an age, interleave unit by unit and cross to the other processor
-  // together: 57%.
+  // arrival order (as the runtime does), requests pipeline. Requests sent at the same moment
+  // used to share an age, interleave unit by unit and cross to the other processor together:
+  // 57% of the bound.
   Platform platform = test::cpu_platform(2);
   std::vector<test::UnitSpec> units;
   std::vector<std::pair<int, int>> chain;
@@ -120,6 +119,19 @@ TEST(Simulator, ClosedLoopRequestsGoFirstComeFirstServed) {
     EXPECT_GT(tenant.throughput_per_s, 0.75 * 1000.0 / 6);  // bound: 3 ms per request each
   EXPECT_GT(result.utilisation[0], 0.75);
   EXPECT_GT(result.utilisation[1], 0.75);
+}
+
+// The input and output units have no work: like the runtime, the simulator completes them at
+// once rather than queueing them behind another tenant's long unit on their processor.
+TEST(Simulator, UnitsWithoutWorkDoNotQueue) {
+  Platform platform = test::cpu_platform(2, 0.5);
+  Tenant slow = make_tenant("slow", platform, {{"x", {10, 10}}}, {});
+  Tenant quick = make_tenant("quick", platform, {{"y", {1, 1}}}, {});
+  Problem problem = make_problem(platform, {slow, quick});
+  SimResult result = simulate(problem, place(problem, {{0}, {1}}), closed(1));
+  EXPECT_DOUBLE_EQ(result.tenants[0].p99_ms, 10.0);
+  EXPECT_DOUBLE_EQ(result.tenants[1].p99_ms, 2.0);  // switch 0.5, y 1, switch 0.5
+  EXPECT_NEAR(result.utilisation[0], 1.0, 1e-9);
 }
 
 TEST(Simulator, WeightsScaleTheRound) {

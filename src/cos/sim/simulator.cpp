@@ -100,14 +100,14 @@ struct ReadyTask {
   }
 };
 
-enum class EventKind : uint8_t { kComplete, kReady, kArrival };
+enum class EventKind : uint8_t { kComplete, kReady, kArrival, kNoWork };
 
 struct Event {
   double time_ms;
   int64_t sequence;
   EventKind kind;
-  int a;  // resource (complete), request (ready), tenant (arrival)
-  int b;  // task (ready)
+  int a;  // resource (complete), request (ready, no work), tenant (arrival)
+  int b;  // task (ready, no work)
   bool operator>(const Event& other) const {
     return std::tie(time_ms, sequence) > std::tie(other.time_ms, other.sequence);
   }
@@ -184,6 +184,12 @@ class Simulation {
     // The runtime's order: the oldest round first (saturate), then request by request in
     // arrival order (a request's units run back to back where they can, its activations
     // still in cache, rather than interleaving with the other tenants'), then the plan's rank.
+    // A unit of no work (the input, the output, views only) has no kernel to run: the runtime
+    // completes it at once instead of queueing it on its processor.
+    if (!tmpl.copy && tmpl.duration_ms == 0) {
+      events_.push({now_, sequence_++, EventKind::kNoWork, slot, task});
+      return;
+    }
     double age = static_cast<double>(options_.mode == "saturate" ? request.round : request.id);
     resources_[tmpl.resource].ready.push({age, request.id, tmpl.rank, sequence_++, slot, task});
     start_next(tmpl.resource);
@@ -234,7 +240,14 @@ class Simulation {
           {r, request.tenant, done.unit, done.copy, request.id, resource.started_ms, now_});
     }
     resource.busy = false;
-    for (const Successor& s : done.successors) {
+    finish_task(slot, task);
+    start_next(r);
+  }
+
+  // Hands a finished task's results to its successors (after a link's delay where it has one).
+  void finish_task(int slot, int task) {
+    const TenantTemplate& tmpl = templates_[requests_[slot].tenant];
+    for (const Successor& s : tmpl.tasks[task].successors) {
       if (s.delay_ms > 0) {
         events_.push({now_ + s.delay_ms, sequence_++, EventKind::kReady, slot, s.task});
       } else {
@@ -242,7 +255,6 @@ class Simulation {
       }
     }
     if (task == tmpl.sink) finish_request(slot);
-    start_next(r);
   }
 
   void dependency_met(int slot, int task) {
@@ -372,6 +384,9 @@ class Simulation {
         case EventKind::kArrival:
           admit(event.a, 0);
           if (now_ < window_to_) schedule_arrival(event.a);
+          break;
+        case EventKind::kNoWork:
+          finish_task(event.a, event.b);
           break;
       }
     }
