@@ -41,6 +41,27 @@ TEST(Spread, MedianAndPercentiles) {
   EXPECT_EQ(s.runs, 10);
 }
 
+// Runs at 10 ms, then the machine slows to 12 ms; one run stalls at 30. Over the local
+// median every run is 1 but the stall (3) and the runs next to the step (1.2 or 1/1.2 at most).
+TEST(Spread, RatiosToTheLocalMedianLeaveOutTheDrift) {
+  std::vector<double> runs(10, 10.0);
+  runs.insert(runs.end(), 10, 12.0);
+  runs[15] = 30;
+  std::vector<double> ratios = ratios_to_local_median(runs, 4);
+  ASSERT_EQ(ratios.size(), runs.size());
+  EXPECT_DOUBLE_EQ(ratios[15], 2.5);
+  int ones = 0;
+  for (size_t i = 0; i < ratios.size(); ++i) {
+    if (i == 15) continue;
+    EXPECT_GE(ratios[i], 10.0 / 12.0 - 1e-12) << i;
+    EXPECT_LE(ratios[i], 1.2 + 1e-12) << i;
+    ones += ratios[i] == 1.0;
+  }
+  EXPECT_GE(ones, 14);
+  // Against the median of all runs (11 ms), every run would be 0.91 or 1.09.
+  EXPECT_TRUE(ratios_to_local_median({}, 4).empty());
+}
+
 TEST(Spread, AnOpsStallsCountAsFourTimesItsMedian) {
   std::vector<double> samples(17, 1.0);  // 1 ms, and three stalls of 50-70 ms
   samples.insert(samples.end(), {50, 60, 70});

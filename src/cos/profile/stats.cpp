@@ -60,4 +60,16 @@ TransferFit fit_transfer(const std::vector<std::pair<double, double>>& bytes_ms)
   return fit;
 }
 
+std::vector<double> ratios_to_local_median(const std::vector<double>& runs_ms, size_t reach) {
+  std::vector<double> ratios;
+  for (size_t i = 0; i < runs_ms.size(); ++i) {
+    const size_t from = i > reach ? i - reach : 0, to = std::min(runs_ms.size(), i + reach + 1);
+    std::vector<double> around(runs_ms.begin() + from, runs_ms.begin() + to);
+    std::sort(around.begin(), around.end());
+    const double median = nearest_rank(around, 0.5);
+    if (median > 0) ratios.push_back(runs_ms[i] / median);
+  }
+  return ratios;
+}
+
 }  // namespace cosched

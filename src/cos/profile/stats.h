@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,11 @@ Spread summarize_spread(std::vector<double> samples_ms);
 // an op of 0.3 ms once took tens of ms), not the op, and counts as 4x, so that a few stalls
 // do not set the op's mean (a processor's jitter carries stalls, in whole runs).
 Spread summarize_op_samples(std::vector<double> samples_ms);
+
+// Each run's time over the median of the runs around it in time (`reach` either side, itself
+// included; fewer at the ends): the run-to-run spread without the drift of a shared machine's
+// speed over minutes, which slows every run of a stretch alike.
+std::vector<double> ratios_to_local_median(const std::vector<double>& runs_ms, size_t reach);
 
 // A transfer line fitted by least squares to (bytes, ms) points: ms = latency_ms +
 // bytes / (bandwidth_gbps * 1e6); `residual_ms` is the root mean square of the misses.
