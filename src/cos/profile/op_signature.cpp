@@ -30,7 +30,7 @@ std::string attr_text(const AttrValue& value) {
     }
     std::string operator()(const std::vector<double>& v) const {
       std::string s;
-      for (double d : v) s += (s.empty() ? "" : ",") + fmt::format("{:.9g}", d);
+      for (double d : v) s += fmt::format("{}{:.9g}", s.empty() ? "" : ",", d);
       return "[" + s + "]";
     }
     std::string operator()(const Tensor& t) const { return tensor_text(t); }
@@ -72,14 +72,14 @@ OpSignature op_signature(const Graph& graph, std::span<const int> nodes) {
       if (producer >= 0 && inside != nodes.begin() + static_cast<long>(k))
         text += fmt::format("{}%{}", i ? "," : "", inside - nodes.begin());  // made in the step
       else
-        text += (i ? "," : "") + value_text(graph, v);
+        text += fmt::format("{}{}", i ? "," : "", value_text(graph, v));
     }
     text += ")->(";
     for (size_t i = 0; i < node.outputs.size(); ++i)
-      text += (i ? "," : "") + value_text(graph, node.outputs[i]);
+      text += fmt::format("{}{}", i ? "," : "", value_text(graph, node.outputs[i]));
     text += ")";
     for (const auto& [name, value] : node.attrs) text += " " + name + "=" + attr_text(value);
-    sig.text += (k ? "; " : "") + text;
+    sig.text += fmt::format("{}{}", k ? "; " : "", text);
   }
   const Node& head = graph.nodes[nodes.front()];
   const Node& last = graph.nodes[nodes.back()];
