@@ -133,7 +133,8 @@ Platform load_platform(const std::string& path) {
 std::string platform_signature(const Platform& platform) {
   std::string text = "host=" + platform.host;
   for (const auto& p : platform.processors) text += ";" + p.id + "/" + p.kind;
-  for (size_t l = 0; l < platform.links.size(); ++l) text += ";" + platform.link_name(l);
+  for (size_t l = 0; l < platform.links.size(); ++l)
+    text += fmt::format(";{}", platform.link_name(l));
   uint64_t hash = 0xcbf29ce484222325ull;
   for (unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ull;
   return fmt::format("{:016x}", hash);
