@@ -5,8 +5,8 @@
 #include "cos/exec/cpu/concat_copy.h"
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/reference/ref_util.h"
-#include "cos/graph/slice_window.h"
 #include "cos/exec/window.h"
+#include "cos/graph/slice_window.h"
 
 namespace cosched::dnnl_ops {
 

@@ -9,8 +9,8 @@
 #include "cos/exec/cuda/cudnn_descriptors.h"
 #include "cos/exec/fusion_patterns.h"
 #include "cos/exec/reference/ref_util.h"
-#include "cos/graph/slice_window.h"
 #include "cos/exec/window.h"
+#include "cos/graph/slice_window.h"
 
 namespace cosched::cuda_ops {
 namespace {
