@@ -181,15 +181,15 @@ class Simulation {
   void make_ready(int slot, int task) {
     const Request& request = requests_[slot];
     const TaskTemplate& tmpl = templates_[request.tenant].tasks[task];
-    // The runtime's order: the oldest round first (saturate), then request by request in
-    // arrival order (a request's units run back to back where they can, its activations
-    // still in cache, rather than interleaving with the other tenants'), then the plan's rank.
     // A unit of no work (the input, the output, views only) has no kernel to run: the runtime
     // completes it at once instead of queueing it on its processor.
     if (!tmpl.copy && tmpl.duration_ms == 0) {
       events_.push({now_, sequence_++, EventKind::kNoWork, slot, task});
       return;
     }
+    // The runtime's order: the oldest round first (saturate), then request by request in
+    // arrival order (a request's units run back to back where they can, its activations
+    // still in cache, rather than interleaving with the other tenants'), then the plan's rank.
     double age = static_cast<double>(options_.mode == "saturate" ? request.round : request.id);
     resources_[tmpl.resource].ready.push({age, request.id, tmpl.rank, sequence_++, slot, task});
     start_next(tmpl.resource);
