@@ -4,8 +4,8 @@
 # side in one run, and prints measured against predicted throughput and p99. This machine's
 # speed drifts over minutes, so each mix is profiled right before its runs, and the runs of
 # the five plans alternate over REPS repetitions, each starting one plan later (medians
-# reported). Whole-model runs before and after each mix's runs show how far the machine's
-# speed moved meanwhile.
+# reported). Whole-model runs after each mix's runs, against the profile's own, show how far
+# the machine's speed moved meanwhile.
 # The workload is `cos run`'s default, weighted rounds that keep every processor busy (the
 # period the plans are searched for); CLIENTS plans for and runs a closed loop instead.
 # The cos plan is picked by running its best simulated plans for TUNE seconds (`cos plan
@@ -33,9 +33,6 @@ for i in "${!mixes[@]}"; do
   args=$(for m in $models; do echo "--model $m"; done)
   $cos profile --platform $out/cpu2.json $models -o $out/mix$i-profile2.json --quiet
   $cos profile --platform $out/cpu01.json $models -o $out/mix$i-profile01.json --quiet --no-concurrency
-  # Whole-model runs on cpu:0 and cpu:1 now and again after the mix's runs: how far the
-  # machine's speed moved meanwhile (the predictions hold for the speed it was profiled at).
-  $cos profile --check $out/mix$i-profile2.json $models --json --quiet > $out/mix$i-check-before.json
   for s in "${strategies[@]}"; do
     if [[ $s == single ]]; then platform=cpu01; else platform=cpu2; fi
     p=${platform#cpu}
@@ -53,7 +50,9 @@ for i in "${!mixes[@]}"; do
       $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run$r.json 2>/dev/null
     done
   done
-  $cos profile --check $out/mix$i-profile2.json $models --json --quiet > $out/mix$i-check-after.json
+  # Whole-model runs on cpu:0 and cpu:1 after the mix's runs, to set against the profile's
+  # (the predictions hold for the speed the machine was profiled at).
+  $cos profile --check $out/mix$i-profile2.json $models --json --quiet > $out/mix$i-check.json
 done
 /usr/bin/python3 - "$out" "${#mixes[@]}" "$reps" "$clients" "${strategies[@]}" <<'PY'
 import json, statistics, sys
@@ -73,11 +72,12 @@ for i in range(n):
     mix = {s: median(sum(weights) * min(t["throughput"] / w for t, w in zip(r["tenants"], weights))
                      for r in runs[s]) for s in strategies}
     best_mix = max(mix[s] for s in strategies if s != "cos")
-    checks = [json.load(open(f"{out}/mix{i}-check-{w}.json"))["check"] for w in ("before", "after")]
+    profiled = {m["name"]: m["whole_ms"] for m in json.load(open(f"{out}/mix{i}-profile2.json"))["models"]}
     drift = {}
-    for b, a in zip(*checks):
-        drift.setdefault(b["processor"], []).append(b["measured_ms"] / a["measured_ms"] - 1)
-    print("machine speed after the runs against before them (median over the mix's models): " +
+    for row in json.load(open(f"{out}/mix{i}-check.json"))["check"]:
+        before = profiled[row["model"]][row["processor"]]
+        drift.setdefault(row["processor"], []).append(before / row["measured_ms"] - 1)
+    print("machine speed after the runs against when profiled (median over the mix's models): " +
           ", ".join(f"{p} {100 * median(d):+.1f}%" for p, d in drift.items()))
     worst = lambda xs: max(xs, key=abs) if xs else float("nan")
     for s in strategies:
