@@ -134,6 +134,36 @@ TEST(Simulator, UnitsWithoutWorkDoNotQueue) {
   EXPECT_NEAR(result.utilisation[0], 1.0, 1e-9);
 }
 
+// Saturate admits its rounds in flight at once: a processor with little slack takes dozens
+// of rounds to drain that backlog, and the runtime measures after a warm-up of 0.5 s. So
+// does the simulator: the light tenant's requests then find their processor idle.
+TEST(Simulator, MeasuresOnceTheBacklogOfTheFirstRoundsHasDrained) {
+  Platform platform = test::cpu_platform(2);
+  Tenant heavy = make_tenant("heavy", platform, {{"x", {10, 10}}}, {});
+  Tenant light = make_tenant("light", platform, {{"y", {9, 9}}}, {});
+  Problem problem = make_problem(platform, {heavy, light});
+  SimOptions options;
+  options.inflight = 3;
+  SimResult result = simulate(problem, place(problem, {{0}, {1}}), options);
+  EXPECT_NEAR(result.period_ms, 10.0, 1e-9);
+  EXPECT_NEAR(result.tenants[0].p99_ms, 30.0, 1e-9);  // three rounds of 10 ms
+  EXPECT_NEAR(result.tenants[1].p99_ms, 9.0, 1e-9);   // the 27 ms backlog is gone
+}
+
+// The runtime gives a tenant one request context per run of units on one processor, so at
+// most that many of its requests are in progress: here two, each 12 ms long (1 ms on each
+// processor, two 5-ms switches), however many rounds are in flight.
+TEST(Simulator, RequestsInProgressAreLimitedToTheTenantsContexts) {
+  Platform platform = test::cpu_platform(2, 5.0);
+  Problem problem = make_problem(
+      platform, {make_tenant("a", platform, {{"x", {1, 1}}, {"y", {1, 1}}}, {{0, 1}})});
+  SimOptions options;
+  options.inflight = 8;
+  SimResult result = simulate(problem, place(problem, {{0, 1}}), options);
+  EXPECT_NEAR(result.period_ms, 6.0, 1e-9);              // not the 1 ms of each processor's load
+  EXPECT_NEAR(result.tenants[0].p50_ms, 8 * 6.0, 1e-9);  // eight requests ahead, two at a time
+}
+
 TEST(Simulator, WeightsScaleTheRound) {
   Platform platform = test::cpu_platform(1);
   Tenant a = make_tenant("a", platform, {{"x", {1}}}, {});

@@ -13,7 +13,6 @@
 #include <numeric>
 #include <queue>
 #include <random>
-#include <set>
 #include <thread>
 
 #include "cos/common/error.h"
@@ -298,16 +297,14 @@ class Runtime {
     launch(request.release(), context);
   }
 
-  // One request context per processor the tenant's units run on: as many of its requests as
-  // can run at once. More would only take turns on a processor, each in arenas of its own
-  // that push the others' activations out of the caches (a one-processor plan ran 7-23%
-  // slower with 2-8 rounds in flight than with one); a request waits for a free context.
+  // request_contexts() of the plan: more would only take turns on a processor, each in arenas
+  // of its own that push the others' activations out of the caches (a one-processor plan ran
+  // 7-23% slower with 2-8 rounds in flight than with one); a request waits for a free context.
   int context_limit(int tenant) const {
-    std::set<int> processors;
     const TenantProgram& program = *tenants_[tenant].program;
-    for (int u = 0; u < program.units(); ++u)
-      if (!program.unit_steps(u).empty()) processors.insert(plan_.placement[tenant][u]);
-    return std::clamp(static_cast<int>(processors.size()), 1, std::max(1, options_.max_contexts));
+    const int contexts = request_contexts(plan_.placement[tenant],
+                                          [&](int u) { return !program.unit_steps(u).empty(); });
+    return std::clamp(contexts, 1, std::max(1, options_.max_contexts));
   }
 
   Context* new_context(TenantState& t) {

@@ -35,6 +35,16 @@ Plan empty_plan(const Problem& problem, const std::string& strategy) {
   return plan;
 }
 
+int request_contexts(const std::vector<int>& place, const std::function<bool(int unit)>& has_work) {
+  int runs = 0, last = -1;
+  for (size_t u = 0; u < place.size(); ++u)
+    if (has_work(static_cast<int>(u)) && place[u] != last) {
+      ++runs;
+      last = place[u];
+    }
+  return std::max(runs, 1);
+}
+
 void check_plan(const Problem& problem, const Plan& plan) {
   if (plan.placement.size() != problem.tenants.size())
     fail("plan: {} tenants, problem has {}", plan.placement.size(), problem.tenants.size());

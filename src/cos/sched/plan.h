@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -54,6 +55,13 @@ struct Plan {
   bool optimal = false;      // milp: proven optimal within its time limit
   nlohmann::json predicted;  // simulator figures, written by `cos plan`/`simulate`
 };
+
+// The request contexts (arenas) the runtime gives a tenant placed at `place`, so the most
+// of its requests in progress at once: one per run of consecutive units (by index) with
+// work on one processor, at least one. A pipeline of s stages needs s requests to keep
+// every stage busy; a one-processor plan runs fastest with one (a request's activations
+// stay in cache instead of taking turns with other arenas').
+int request_contexts(const std::vector<int>& place, const std::function<bool(int unit)>& has_work);
 
 // A plan with every unit unplaced (-1), ranks in topological order.
 Plan empty_plan(const Problem& problem, const std::string& strategy);

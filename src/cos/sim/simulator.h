@@ -15,9 +15,12 @@ struct SimOptions {
   std::string mode = "saturate";
   int clients = 1;
   double rate_per_s = 0;
-  int inflight = 0;    // saturate: rounds in flight; 0 = from resources + 1, doubled
-                       // while throughput still rises
-  int rounds = 0;      // saturate: measured rounds; 0 = automatic
+  int inflight = 0;  // saturate: rounds in flight; 0 = from resources + 1, doubled
+                     // while throughput still rises
+  int rounds = 0;    // saturate: measured rounds; 0 = automatic
+  // saturate: rounds done within about this much time are not measured (the runtime's
+  // warm-up, RunOptions::warmup_s)
+  double warmup_ms = 500;
   int requests = 300;  // closed/open: requests per tenant to simulate
   uint64_t seed = 1;
   bool record_spans = false;  // keep every task's start and end (for traces and charts)
