@@ -128,6 +128,7 @@ void run_command(const Options& options, Context& context) {
                               {"throughput", r.throughput_per_s},
                               {"predicted_throughput", predicted.tenants[t].throughput_per_s},
                               {"p50_ms", r.p50_ms},
+                              {"predicted_p50_ms", predicted.tenants[t].p50_ms},
                               {"p95_ms", r.p95_ms},
                               {"p99_ms", r.p99_ms},
                               {"predicted_p99_ms", predicted.tenants[t].p99_ms},
@@ -150,17 +151,17 @@ void run_command(const Options& options, Context& context) {
           : sim.mode;
   context.out << fmt::format("{} ({}), {} workload, {:.1f} s measured\n\n", options.plan,
                              plan.strategy, workload, result.window_s);
-  Table table({"tenant", "done", "failed", "req/s", "predicted", "diff", "p50 ms", "p95 ms",
-               "p99 ms", "pred p99", "SLO"});
+  Table table({"tenant", "done", "failed", "req/s", "predicted", "diff", "p50 ms", "pred p50",
+               "p95 ms", "p99 ms", "pred p99", "SLO"});
   for (size_t t = 0; t < result.tenants.size(); ++t) {
     const RunTenant& r = result.tenants[t];
     const TenantStats& p = predicted.tenants[t];
     table.add({r.name, std::to_string(r.completed), std::to_string(r.failed),
                fmt::format("{:.1f}", r.throughput_per_s), fmt::format("{:.1f}", p.throughput_per_s),
                fmt::format("{:+.1f}%", 100 * (r.throughput_per_s / p.throughput_per_s - 1)),
-               fmt::format("{:.2f}", r.p50_ms), fmt::format("{:.2f}", r.p95_ms),
-               fmt::format("{:.2f}", r.p99_ms), fmt::format("{:.2f}", p.p99_ms),
-               fmt::format("{:.0f}%", 100 * r.slo_attainment)});
+               fmt::format("{:.2f}", r.p50_ms), fmt::format("{:.2f}", p.p50_ms),
+               fmt::format("{:.2f}", r.p95_ms), fmt::format("{:.2f}", r.p99_ms),
+               fmt::format("{:.2f}", p.p99_ms), fmt::format("{:.0f}%", 100 * r.slo_attainment)});
   }
   table.print(context.out);
   context.out << fmt::format("\nweighted throughput {:.1f} req/s (predicted {:.1f})\n",
