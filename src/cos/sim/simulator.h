@@ -61,7 +61,8 @@ struct SimResult {
 // one copy at a time; a ready queue per resource takes the oldest request first, then the
 // lowest plan rank. A cross-processor edge adds the platform's switch latency. A unit takes
 // its profiled cost, scaled on a processor with jitter by one draw per request (its whole
-// runs there vary as measured). Deterministic for a seed.
+// runs there vary as measured). As in the runtime, a tenant has at most request_contexts()
+// requests in progress; the others wait for one. Deterministic for a seed.
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options = {});
 
 // Saturate: the requests a tenant of weight w sends in round r (w per round on average,
