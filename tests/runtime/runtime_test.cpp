@@ -136,6 +136,26 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
   }
 }
 
+// Work against its profiled time measures the processors' speed, not the mix: the same plan
+// with one tenant's weight doubled reads about the same on each processor (the weight
+// counts as that many requests a round).
+TEST(Runtime, WorkAgainstProfiledTimeDoesNotDependOnTheWeights) {
+  test::TempDir dir;
+  auto [problem, plan] = plan_models({save_builtin(dir, 2), save_builtin(dir, 0)}, "heft");
+  std::vector<std::vector<double>> work;
+  for (double weight : {1.0, 3.0}) {
+    problem.tenants[0].weight = weight;
+    const RunResult result = run_plan(problem, plan, short_run(0.8, 0.2));
+    expect_accounted(result);
+    work.push_back(result.work_vs_profiled);
+  }
+  ASSERT_EQ(work[0].size(), 2u);
+  for (size_t p = 0; p < 2; ++p) {
+    if (work[0][p] == 0) continue;  // no work placed there
+    EXPECT_NEAR(work[1][p] / work[0][p], 1.0, 0.3) << "processor " << p;
+  }
+}
+
 // Whole models, each on one processor, with four rounds in flight: each tenant's requests
 // take turns in one context (arena) rather than four.
 TEST(Runtime, ATenantOnOneProcessorUsesOneContext) {

@@ -140,8 +140,10 @@ void run_command(const Options& options, Context& context) {
                               {"failed_total", r.failed_total},
                               {"error", r.first_error}});
     }
-    for (size_t p = 0; p < result.utilisation.size(); ++p)
+    for (size_t p = 0; p < result.utilisation.size(); ++p) {
       j["utilisation"][problem.platform.processors[p].id] = result.utilisation[p];
+      j["work_vs_profiled"][problem.platform.processors[p].id] = result.work_vs_profiled[p];
+    }
     context.out << j.dump(2) << '\n';
     return;
   }
@@ -172,9 +174,10 @@ void run_command(const Options& options, Context& context) {
         "the slowest allows\n",
         mix_throughput(problem, result), predicted.weighted_throughput_per_s);
   for (size_t p = 0; p < result.utilisation.size(); ++p)
-    context.out << fmt::format("{} busy {:.0f}% (predicted {:.0f}%)\n",
-                               problem.platform.processors[p].id, 100 * result.utilisation[p],
-                               100 * predicted.utilisation[p]);
+    context.out << fmt::format(
+        "{} busy {:.0f}% (predicted {:.0f}%); its work took {:.2f}x the profiled time\n",
+        problem.platform.processors[p].id, 100 * result.utilisation[p],
+        100 * predicted.utilisation[p], result.work_vs_profiled[p]);
   if (rss_last > 0)
     context.out << fmt::format(
         "resident memory {:.0f} MB after the warm-up, {:.0f} MB at the end\n", rss_first, rss_last);

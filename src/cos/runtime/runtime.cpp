@@ -20,6 +20,7 @@
 #include "cos/exec/backends.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/runtime/tenant_program.h"
+#include "cos/sched/loads.h"
 
 namespace cosched {
 namespace {
@@ -470,6 +471,14 @@ class Runtime {
     for (double busy : busy_s_) {
       r.utilisation.push_back(busy / std::max(r.window_s, 1e-9));
     }
+    std::vector<double> profiled_ms(busy_s_.size(), 0.0);
+    for (size_t t = 0; t < tenants_.size(); ++t) {
+      const auto loads = tenant_loads(problem_, static_cast<int>(t), plan_.placement[t]);
+      for (size_t p = 0; p < profiled_ms.size(); ++p)  // loads are per round: w requests
+        profiled_ms[p] += r.tenants[t].completed * loads[p] / problem_.tenants[t].weight;
+    }
+    for (size_t p = 0; p < profiled_ms.size(); ++p)
+      r.work_vs_profiled.push_back(profiled_ms[p] > 0 ? 1000 * busy_s_[p] / profiled_ms[p] : 0);
     for (auto& spans : spans_) r.spans.insert(r.spans.end(), spans.begin(), spans.end());
     std::sort(r.spans.begin(), r.spans.end(),
               [](const Span& a, const Span& b) { return a.start_ms < b.start_ms; });

@@ -51,7 +51,12 @@ struct RunResult {
   double weighted_throughput_per_s = 0;  // the sum of the tenants' throughputs
   std::vector<RunTenant> tenants;
   std::vector<double> utilisation;  // per processor, in the window
-  std::vector<Span> spans;          // with record_spans: every unit run (ms from the start)
+  // Per processor: its busy time in the window over the profiled work (units, and reads of
+  // other processors' data, as the planners count them) of the requests completed in it:
+  // 1.10 when its work ran 10% slower than profiled (the machine's speed moved, or running in
+  // a mix slows what ran alone when profiled); 0 where no profiled work ran.
+  std::vector<double> work_vs_profiled;
+  std::vector<Span> spans;  // with record_spans: every unit run (ms from the start)
 };
 
 // `run` set for the workload `sim` simulates (its clients or rate), with `inflight` rounds in
