@@ -1,8 +1,9 @@
 #!/bin/bash
 # Runs the plans of every strategy for real (`cos run`) on three zoo tenant mixes on this
 # machine's cores as cpu:0 + cpu:1 (single: one cpu:0-1 processor with two threads), side by
-# side in one run, and prints measured against predicted throughput and p99. This machine's
-# speed drifts over minutes, so each mix is profiled right before its runs, and the runs of
+# side in one run, and prints measured against predicted throughput, p50 and p99, and how long
+# each processor's work took against its profile (work_vs_profiled). This machine's speed
+# drifts over minutes, so each mix is profiled right before its runs, and the runs of
 # the five plans alternate over REPS repetitions, each starting one plan later (medians
 # reported). Whole-model runs after each mix's runs, against the profile's own, show how far
 # the machine's speed moved meanwhile.
@@ -63,7 +64,7 @@ for i in range(n):
     names = [t["name"] for t in runs["cos"][0]["tenants"]]
     workload = f"closed loop, {clients} clients per tenant" if clients else "saturate"
     print(f"\nmix {i + 1}: {', '.join(names)} ({workload}; medians of {reps} runs)")
-    print(f"{'strategy':<8} {'req/s':>8} {'predicted':>9} {'vs best baseline':>16} {'worst thr diff':>14} {'worst p50 diff':>14} {'worst p99 diff':>14} {'mix req/s':>9} {'mix vs best':>11}")
+    print(f"{'strategy':<8} {'req/s':>8} {'predicted':>9} {'vs best baseline':>16} {'worst thr diff':>14} {'worst p50 diff':>14} {'worst p99 diff':>14} {'mix req/s':>9} {'mix vs best':>11}  work vs profiled")
     thr = {s: median(r["weighted_throughput"] for r in runs[s]) for s in strategies}
     best = max(thr[s] for s in strategies if s != "cos")
     # The weighted mix a plan sustains: every tenant at its weight, as fast as the slowest
@@ -88,5 +89,7 @@ for i in range(n):
         t_thr, t_p50, t_p99 = diffs("throughput"), diffs("p50_ms"), diffs("p99_ms")
         print(f"{s:<8} {thr[s]:>8.1f} {runs[s][0]['predicted_weighted_throughput']:>9.1f} "
               f"{thr[s] / best:>16.3f} {100 * worst(t_thr):>13.1f}% {100 * worst(t_p50):>13.1f}% {100 * worst(t_p99):>13.1f}% "
-              f"{mix[s]:>9.1f} {mix[s] / best_mix:>11.3f}")
+              f"{mix[s]:>9.1f} {mix[s] / best_mix:>11.3f}  " +
+              ", ".join(f"{p} {median(r['work_vs_profiled'][p] for r in runs[s]):.2f}x"
+                        for p in runs[s][0]["work_vs_profiled"] if runs[s][0]["work_vs_profiled"][p] > 0))
 PY
