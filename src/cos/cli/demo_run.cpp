@@ -3,6 +3,7 @@
 #include "cos/cli/demo_run.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 
@@ -49,7 +50,8 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
   StrategyOptions options;
   options.time_limit_s = 5;
   options.search_budget_s = 1;
-  Table table({"strategy", "predicted req/s", "measured req/s", "diff", "worst tenant diff"});
+  Table table({"strategy", "predicted req/s", "measured req/s", "diff", "worst tenant diff",
+               "work vs profiled"});
   for (const char* name : {"single", "model", "layer", "heft", "cos"}) {
     const std::string strategy = name;
     const Plan plan = run_strategy(strategy, problem, options);
@@ -69,12 +71,19 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
           measured.tenants[t].throughput_per_s / predicted.tenants[t].throughput_per_s - 1;
       if (std::abs(diff) > std::abs(worst)) worst = diff;
     }
+    // How long each processor's work took against its profile: where it is not about 1, the
+    // machine's speed moved since profiling, and the prediction with it.
+    std::vector<std::string> work;
+    for (size_t p = 0; p < measured.work_vs_profiled.size(); ++p)
+      if (measured.work_vs_profiled[p] > 0)
+        work.push_back(fmt::format("{} {:.2f}x", problem.platform.processors[p].id,
+                                   measured.work_vs_profiled[p]));
     table.add(
         {strategy, fmt::format("{:.1f}", summed_throughput(predicted)),
          fmt::format("{:.1f}", measured.weighted_throughput_per_s),
          fmt::format("{:+.1f}%",
                      100 * (measured.weighted_throughput_per_s / summed_throughput(predicted) - 1)),
-         fmt::format("{:+.1f}%", 100 * worst)});
+         fmt::format("{:+.1f}%", 100 * worst), fmt::format("{}", fmt::join(work, ", "))});
     if (strategy == "cos") {
       save_plan(problem, plan, dir + "/cos-plan.json");
       write_gantt(problem, predicted, dir + "/cos-predicted.svg");
