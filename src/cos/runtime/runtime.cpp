@@ -199,7 +199,7 @@ class Runtime {
 
  private:
   // Requests finishing earlier are not counted (a run stopped before it measures nothing).
-  double window_from() const { return std::min(options_.warmup_s, options_.duration_s / 2); }
+  double window_from() const { return measured_from_s(options_); }
 
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
@@ -507,6 +507,10 @@ class Runtime {
 };
 
 }  // namespace
+
+double measured_from_s(const RunOptions& run) {
+  return std::min(run.warmup_s, run.duration_s / 2);
+}
 
 void apply_workload(const SimOptions& sim, int inflight, RunOptions& run) {
   if (sim.mode == "closed") run.clients = sim.clients;

@@ -59,6 +59,10 @@ struct RunResult {
   std::vector<Span> spans;  // with record_spans: every unit run (ms from the start)
 };
 
+// When the measured window starts, in seconds from the start of a run: after the warm-up, or
+// halfway through a run shorter than twice that.
+double measured_from_s(const RunOptions& run);
+
 // `run` set for the workload `sim` simulates (its clients or rate), with `inflight` rounds in
 // flight where it saturates (the rounds that simulation settled on).
 void apply_workload(const SimOptions& sim, int inflight, RunOptions& run);
