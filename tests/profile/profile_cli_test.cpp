@@ -20,10 +20,12 @@ TEST(ProfileCli, DetectProfileCheckAndPlan) {
   EXPECT_NE(detect.out.find("cpu:0"), std::string::npos) << detect.out;
 
   auto run = test::run_cli({"profile", model, "--platform", platform, "-o", profile, "--runs", "2",
-                            "--warmup", "1", "--json"});
+                            "--warmup", "1", "--stall-seconds", "0.3", "--json"});
   ASSERT_EQ(run.code, 0) << run.err;
   auto summary = nlohmann::json::parse(run.out);
   EXPECT_EQ(summary.at("models").at(0).at("processor"), "cpu:0");
+  EXPECT_EQ(summary.at("stalls").at(0).at("processor"), "cpu:0");
+  EXPECT_GE(summary.at("stalls").at(0).at("per_s").get<double>(), 0);
   EXPECT_NE(run.err.find("tiny_resnet on cpu:0"), std::string::npos) << run.err;  // progress
 
   auto check = test::run_cli({"profile", "--check", profile, "--runs", "2", "--quiet", "--json"});
@@ -64,9 +66,9 @@ TEST(ProfileCli, CheckSaysWhenAProcessorDrifted) {
   ASSERT_EQ(
       test::run_cli({"platform", "detect", "--split", "1", "--no-measure", "-o", platform}).code,
       0);
-  std::vector<std::string> args = {"profile", "--platform",       platform, "-o",
-                                   profile,   "--runs",           "2",      "--warmup",
-                                   "1",       "--no-concurrency", "--quiet"};
+  std::vector<std::string> args = {
+      "profile",  "--platform", platform,           "-o",      profile,           "--runs", "2",
+      "--warmup", "1",          "--no-concurrency", "--quiet", "--stall-seconds", "0"};
   for (const char* name : {"tiny_resnet", "tiny_mobilenet"})
     args.push_back(test::save_builtin(dir, name));
   ASSERT_EQ(test::run_cli(args).code, 0);

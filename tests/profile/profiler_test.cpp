@@ -47,7 +47,7 @@ struct Fixture {
   Profile profile;
   Fixture() {
     models.push_back(builtin("tiny_resnet", dir));
-    profile = profile_models(platform, models, {.runs = 2, .warmup = 1});
+    profile = profile_models(platform, models, {.runs = 2, .warmup = 1, .stall_seconds = 0.3});
   }
 };
 
@@ -81,7 +81,8 @@ TEST(Profiler, MeasuresEveryStepAndEstimatesTheAbsentGpu) {
 
 TEST(Profiler, MeasuresEachProcessorsJitter) {
   const Fixture& f = fixture();
-  Profile profile = profile_models(f.platform, f.models, {.runs = 12, .warmup = 1});
+  Profile profile =
+      profile_models(f.platform, f.models, {.runs = 12, .warmup = 1, .stall_seconds = 0});
   const std::vector<double>& cpu = profile.platform.processors[0].jitter;
   ASSERT_EQ(cpu.size(), 101u);  // whole runs over their median, at 101 quantiles
   EXPECT_TRUE(std::is_sorted(cpu.begin(), cpu.end()));
@@ -91,6 +92,20 @@ TEST(Profiler, MeasuresEachProcessorsJitter) {
   EXPECT_GE(cpu.back(), 1.0);
   EXPECT_TRUE(profile.platform.processors[1].jitter.empty());  // estimated: no runs
   EXPECT_EQ(profile_from_json(to_json(profile)).platform.processors[0].jitter, cpu);
+}
+
+TEST(Profiler, MeasuresEachCpuProcessorsStalls) {
+  const Profile& profile = fixture().profile;
+  const Processor& cpu = profile.platform.processors[0];
+  EXPECT_GE(cpu.stalls_per_s, 0);
+  // Stall lengths at 21 quantiles where the probe saw any, every one above the threshold.
+  EXPECT_EQ(cpu.stall_ms.size(), cpu.stalls_per_s > 0 ? 21u : 0u);
+  EXPECT_TRUE(std::is_sorted(cpu.stall_ms.begin(), cpu.stall_ms.end()));
+  if (!cpu.stall_ms.empty()) EXPECT_GT(cpu.stall_ms.front(), 0.1);
+  EXPECT_EQ(profile.platform.processors[1].stalls_per_s, 0);  // estimated: not probed
+  const Processor back = profile_from_json(to_json(profile)).platform.processors[0];
+  EXPECT_EQ(back.stalls_per_s, cpu.stalls_per_s);
+  EXPECT_EQ(back.stall_ms, cpu.stall_ms);
 }
 
 TEST(Profiler, JsonRoundTrip) {
@@ -147,9 +162,13 @@ TEST(Profiler, MeasuredLinksAndHandoffReachThePlatform) {
   profile.links[0] = {"cpu:0", "cuda:0", 0.02, 40, 0.001, 5, false};
   profile.switch_latency_ms = 0.03;
   profile.platform.processors[0].jitter = {0.9, 1, 1.4};
+  profile.platform.processors[0].stalls_per_s = 4;
+  profile.platform.processors[0].stall_ms = {0.2, 3};
   Platform platform = fixture().platform;
   apply_profile_measurements(profile, platform);
   EXPECT_EQ(platform.processors[0].jitter, (std::vector<double>{0.9, 1, 1.4}));
+  EXPECT_EQ(platform.processors[0].stalls_per_s, 4);
+  EXPECT_EQ(platform.processors[0].stall_ms, (std::vector<double>{0.2, 3}));
   EXPECT_EQ(platform.links[0].bandwidth_gbps, 40);
   EXPECT_EQ(platform.links[0].latency_ms, 0.02);
   EXPECT_EQ(platform.links[1].bandwidth_gbps, 12);  // estimated in the profile: kept
@@ -218,6 +237,12 @@ TEST(Profiler, RefusesBrokenFiles) {
   std::string jumbled_path = write("jumbled.json", jumbled.dump());
   EXPECT_NE(message(jumbled_path).find("processor 'cpu:0': jitter must be"), std::string::npos)
       << message(jumbled_path);
+  nlohmann::json stalls = good;
+  stalls["platform"]["processors"][0]["stalls_per_s"] = 3;  // without their lengths
+  stalls["platform"]["processors"][0].erase("stall_ms");
+  std::string stalls_path = write("stalls.json", stalls.dump());
+  EXPECT_NE(message(stalls_path).find("processor 'cpu:0': stalls_per_s must be"), std::string::npos)
+      << message(stalls_path);
   nlohmann::json missing = good;
   missing["ops"].erase(missing["ops"].begin());
   std::string missing_path = write("missing.json", missing.dump());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -138,16 +139,20 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
 
 // Work against its profiled time measures the processors' speed, not the mix: the same plan
 // with one tenant's weight doubled reads about the same on each processor (the weight
-// counts as that many requests a round).
+// counts as that many requests a round). Each weight runs twice, alternating, and keeps its
+// least disturbed run (the other tests share the cores).
 TEST(Runtime, WorkAgainstProfiledTimeDoesNotDependOnTheWeights) {
   test::TempDir dir;
   auto [problem, plan] = plan_models({save_builtin(dir, 2), save_builtin(dir, 0)}, "heft");
-  std::vector<std::vector<double>> work;
-  for (double weight : {1.0, 3.0}) {
-    problem.tenants[0].weight = weight;
+  std::vector<std::vector<double>> work(2);
+  for (int repetition = 0; repetition < 4; ++repetition) {
+    problem.tenants[0].weight = repetition % 2 ? 3.0 : 1.0;
     const RunResult result = run_plan(problem, plan, short_run(0.8, 0.2));
     expect_accounted(result);
-    work.push_back(result.work_vs_profiled);
+    std::vector<double>& least = work[repetition % 2];
+    if (least.empty()) least = result.work_vs_profiled;
+    for (size_t p = 0; p < least.size(); ++p)
+      least[p] = std::min(least[p], result.work_vs_profiled[p]);
   }
   ASSERT_EQ(work[0].size(), 2u);
   for (size_t p = 0; p < 2; ++p) {

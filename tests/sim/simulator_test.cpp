@@ -164,6 +164,27 @@ TEST(Simulator, RequestsInProgressAreLimitedToTheTenantsContexts) {
   EXPECT_NEAR(result.tenants[0].p50_ms, 8 * 6.0, 1e-9);  // eight requests ahead, two at a time
 }
 
+// A stall pauses the processor: the request running there and every request queued behind
+// it finish later by its length, where per-request jitter would slow one request only.
+TEST(Simulator, StallsDelayEveryRequestQueuedOnTheProcessor) {
+  Platform platform = test::cpu_platform(1);
+  Problem problem = make_problem(platform, {make_tenant("a", platform, {{"x", {1}}}, {})});
+  const Plan plan = place(problem, {{0}});
+  SimOptions options;
+  options.inflight = 4;
+  options.measure_ms = 20000;
+  SimResult steady = simulate(problem, plan, options);
+  EXPECT_NEAR(steady.period_ms, 1.0, 1e-9);
+  EXPECT_NEAR(steady.tenants[0].p99_ms, 4.0, 1e-9);
+  EXPECT_GT(steady.measured_to_ms - steady.measured_from_ms, 19000);
+  problem.platform.processors[0].stalls_per_s = 20;  // 5-ms stalls: 10% of the time
+  problem.platform.processors[0].stall_ms = {5, 5};
+  SimResult stalled = simulate(problem, plan, options);
+  EXPECT_NEAR(stalled.period_ms, 1.11, 0.03);
+  EXPECT_LT(stalled.tenants[0].p50_ms, 5.0);
+  EXPECT_GT(stalled.tenants[0].p99_ms, 8.0);  // four requests wait out each stall
+}
+
 TEST(Simulator, WeightsScaleTheRound) {
   Platform platform = test::cpu_platform(1);
   Tenant a = make_tenant("a", platform, {{"x", {1}}}, {});

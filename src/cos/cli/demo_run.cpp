@@ -55,12 +55,13 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
   for (const char* name : {"single", "model", "layer", "heft", "cos"}) {
     const std::string strategy = name;
     const Plan plan = run_strategy(strategy, problem, options);
-    SimOptions sim;
-    sim.record_spans = strategy == "cos";
-    const SimResult predicted = simulate(problem, plan, sim);
     RunOptions run;
     run.duration_s = seconds;
     run.warmup_s = std::min(0.5, seconds / 4);
+    SimOptions sim;
+    sim.record_spans = strategy == "cos";
+    match_window(run, sim);
+    const SimResult predicted = simulate(problem, plan, sim);
     apply_workload(sim, predicted.inflight, run);
     err << fmt::format("running the {} plan...\n", strategy);
     // Untraced, so that every strategy's figure pays the same per-unit cost.

@@ -27,6 +27,7 @@ struct ProfileArgs {
   int runs = 10;
   int warmup = 2;
   int passes = 10;
+  double stall_seconds = 3;
   bool no_concurrency = false;
   bool quiet = false;
   bool json = false;
@@ -110,6 +111,7 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
                          .warmup = args.warmup,
                          .passes = args.passes,
                          .concurrency = !args.no_concurrency,
+                         .stall_seconds = args.stall_seconds,
                          .load = {own_command("profile"), parse_shapes(args.shapes)},
                          .platform_label = args.platform,
                          .progress = progress,
@@ -131,13 +133,18 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
         if (m.whole_ms.count(p)) row["whole_ms"] = m.whole_ms.at(p);
         list.push_back(row);
       }
+    nlohmann::json stalls = nlohmann::json::array();
+    for (const auto& p : profile.platform.processors)
+      if (p.is_host() && profile.measured(p.id))
+        stalls.push_back({{"processor", p.id}, {"per_s", p.stalls_per_s}, {"ms", p.stall_ms}});
     nlohmann::json json = to_json(profile);
     context.out << nlohmann::json{{"profile", args.out},
                                   {"seconds", profile.seconds},
                                   {"ops", profile.ops.size()},
                                   {"steps", steps},
                                   {"models", list},
-                                  {"slowdown", json["slowdown"]}}
+                                  {"slowdown", json["slowdown"]},
+                                  {"stalls", stalls}}
                        .dump(2)
                 << '\n';
     return;
@@ -162,8 +169,14 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
       slow.add({s.processor, s.busy, fmt::format("{:.2f}x", s.factor)});
     slow.print(context.out);
   }
+  context.out << '\n';
+  for (const auto& p : profile.platform.processors)
+    if (p.stalls_per_s > 0)
+      context.out << fmt::format(
+          "stalls of {}: {:.1f} a second, median {:.2f} ms, longest {:.2f} ms\n", p.id,
+          p.stalls_per_s, p.stall_ms[p.stall_ms.size() / 2], p.stall_ms.back());
   if (profile.switch_latency_ms)
-    context.out << fmt::format("\nhandoff between cpu processors: {:.4f} ms\n",
+    context.out << fmt::format("handoff between cpu processors: {:.4f} ms\n",
                                *profile.switch_latency_ms);
 }
 
@@ -189,6 +202,12 @@ void add_profile_command(CLI::App& app, Context& context) {
                    "compiles them again): a slow phase of the machine then falls on a part of "
                    "every op's samples")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--stall-seconds", args->stall_seconds,
+                   "Spin every measured core this long to measure how often and how long the "
+                   "machine takes them away (0: skip)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   command->add_option("--shape", args->shapes,
                       "Static shape for an input with symbolic dimensions, e.g. input=1x3x224x224");

@@ -89,7 +89,7 @@ void run_command(const Options& options, Context& context) {
   sim.rate_per_s = rate;
   sim.inflight = options.rounds;
   sim.seed = run.seed;
-  sim.warmup_ms = 1000 * measured_from_s(run);
+  match_window(run, sim);
   const SimResult predicted = simulate(problem, plan, sim);
   apply_workload(sim, predicted.inflight, run);
 

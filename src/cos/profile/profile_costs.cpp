@@ -32,9 +32,12 @@ void apply_profile_measurements(const Profile& profile, Platform& platform) {
   }
   if (profile.switch_latency_ms) platform.switch_latency_ms = *profile.switch_latency_ms;
   for (Processor& processor : platform.processors)
-    for (const Processor& measured : profile.platform.processors)
-      if (measured.id == processor.id && !measured.jitter.empty())
-        processor.jitter = measured.jitter;
+    for (const Processor& measured : profile.platform.processors) {
+      if (measured.id != processor.id || measured.estimated) continue;
+      if (!measured.jitter.empty()) processor.jitter = measured.jitter;
+      processor.stalls_per_s = measured.stalls_per_s;
+      processor.stall_ms = measured.stall_ms;
+    }
 }
 
 namespace {

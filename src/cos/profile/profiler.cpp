@@ -7,12 +7,14 @@
 
 #include "cos/common/error.h"
 #include "cos/common/percentile.h"
+#include "cos/exec/cpu/core_set.h"
 #include "cos/onnx/import.h"
 #include "cos/profile/concurrency.h"
 #include "cos/profile/detect.h"
 #include "cos/profile/link_probe.h"
 #include "cos/profile/op_signature.h"
 #include "cos/profile/progress.h"
+#include "cos/profile/stall_probe.h"
 #include "cos/profile/stats.h"
 #include "cos/sched/from_graph.h"
 #include "cos/sched/problem.h"
@@ -78,6 +80,7 @@ class Profiler {
     for (int pass = 0; pass < passes(); ++pass) profile_pass(models, pass);
     finish_costs();
     finish_jitter();
+    measure_stalls();
     for (const auto& model : models) estimate_model(model);
     finish_slowdowns();
     for (const auto& link : platform_.links) measure_link(link);
@@ -280,6 +283,36 @@ class Profiler {
       p.jitter.clear();
       for (int q = 0; q < kQuantiles; ++q)
         p.jitter.push_back(nearest_rank(ratios, q / double(kQuantiles - 1)));
+    }
+  }
+
+  // The stalls of every measured cpu processor, from all their cores spun at once (as a plan's
+  // processors all run at once): how often and for how long at 21 quantiles.
+  void measure_stalls() {
+    constexpr int kQuantiles = 21;
+    constexpr double kMinStallMs = 0.1;  // shorter gaps are in the ops' medians already
+    std::vector<int> cores;
+    for (const Processor* p : measured_)
+      if (p->is_host())
+        for (int core : CoreSet::parse(p->id).cores) cores.push_back(core);
+    std::sort(cores.begin(), cores.end());
+    cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
+    if (cores.empty() || !(options_.stall_seconds > 0)) return;
+    progress_.update(done_, fmt::format("stalls of {} cores", cores.size()));
+    const auto per_core = probe_stalls(cores, options_.stall_seconds, kMinStallMs);
+    for (Processor& p : profile_.platform.processors) {
+      if (p.estimated || !p.is_host()) continue;
+      std::vector<std::vector<Stall>> mine;
+      for (int core : CoreSet::parse(p.id).cores)
+        mine.push_back(per_core[std::find(cores.begin(), cores.end(), core) - cores.begin()]);
+      std::vector<double> ms;
+      for (const Stall& stall : union_of_stalls(mine)) ms.push_back(stall.ms);
+      p.stalls_per_s = static_cast<double>(ms.size()) / options_.stall_seconds;
+      p.stall_ms.clear();
+      if (ms.empty()) continue;
+      std::sort(ms.begin(), ms.end());
+      for (int q = 0; q < kQuantiles; ++q)
+        p.stall_ms.push_back(nearest_rank(ms, q / double(kQuantiles - 1)));
     }
   }
 

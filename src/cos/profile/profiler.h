@@ -27,6 +27,8 @@ struct ProfileOptions {
   // Measure the slow-down of every pair of measured processors, with a second process
   // started by `load` (none when its command is empty).
   bool concurrency = true;
+  // Spin every measured core this long to measure the processors' stalls (0: none).
+  double stall_seconds = 3;
   LoadCommand load;
   std::string platform_label = "platform";  // the platform file, for errors
   std::ostream* progress = nullptr;         // progress bar (stderr), or none

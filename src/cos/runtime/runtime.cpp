@@ -512,6 +512,11 @@ double measured_from_s(const RunOptions& run) {
   return std::min(run.warmup_s, run.duration_s / 2);
 }
 
+void match_window(const RunOptions& run, SimOptions& sim) {
+  sim.warmup_ms = 1000 * measured_from_s(run);
+  sim.measure_ms = 1000 * run.duration_s - sim.warmup_ms;
+}
+
 void apply_workload(const SimOptions& sim, int inflight, RunOptions& run) {
   if (sim.mode == "closed") run.clients = sim.clients;
   if (sim.mode == "open") run.rate_per_s = sim.rate_per_s;

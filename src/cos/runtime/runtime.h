@@ -63,6 +63,9 @@ struct RunResult {
 // halfway through a run shorter than twice that.
 double measured_from_s(const RunOptions& run);
 
+// `sim` set to measure the window `run` measures: the same warm-up and length.
+void match_window(const RunOptions& run, SimOptions& sim);
+
 // `run` set for the workload `sim` simulates (its clients or rate), with `inflight` rounds in
 // flight where it saturates (the rounds that simulation settled on).
 void apply_workload(const SimOptions& sim, int inflight, RunOptions& run);

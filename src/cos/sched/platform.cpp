@@ -37,6 +37,13 @@ void Platform::finalize() {
       fail(
           "platform: processor '{}': jitter must be at least 2 positive factors in ascending order",
           p.id);
+    if (!(p.stalls_per_s >= 0) || (p.stalls_per_s > 0 && p.stall_ms.size() < 2) ||
+        !std::is_sorted(p.stall_ms.begin(), p.stall_ms.end()) ||
+        (!p.stall_ms.empty() && !(p.stall_ms.front() > 0)))
+      fail(
+          "platform: processor '{}': stalls_per_s must be 0 or more, with at least 2 positive "
+          "stall_ms in ascending order",
+          p.id);
   }
   const size_t n = processors.size();
   link_table_.assign(n * n, -1);
@@ -72,6 +79,8 @@ Platform platform_from_json(const nlohmann::json& json) {
       processor.launch_ms = p.value("launch_ms", processor.launch_ms);
       processor.estimated = p.value("estimated", false);
       processor.jitter = p.value("jitter", std::vector<double>{});
+      processor.stalls_per_s = p.value("stalls_per_s", 0.0);
+      processor.stall_ms = p.value("stall_ms", std::vector<double>{});
       platform.processors.push_back(processor);
     }
     for (const auto& l : json.value("links", nlohmann::json::array())) {
@@ -102,6 +111,10 @@ nlohmann::json to_json(const Platform& platform) {
                           {"launch_ms", p.launch_ms}});
     if (p.estimated) processors.back()["estimated"] = true;
     if (!p.jitter.empty()) processors.back()["jitter"] = p.jitter;
+    if (p.stalls_per_s > 0) {
+      processors.back()["stalls_per_s"] = p.stalls_per_s;
+      processors.back()["stall_ms"] = p.stall_ms;
+    }
   }
   nlohmann::json links = nlohmann::json::array();
   for (const auto& l : platform.links) {

@@ -21,6 +21,11 @@ struct Processor {
   // quantiles from the fastest to the slowest run (measured by the profiler; empty: every
   // run takes its profiled time). The simulator scales a request's work here by a draw.
   std::vector<double> jitter;
+  // Times it is taken away from whatever it runs (a shared machine's other guests): how many
+  // a second, and how long, at evenly spaced quantiles (measured by the profiler; none: never).
+  // The simulator pauses the processor for them, delaying every request it holds at once.
+  double stalls_per_s = 0;
+  std::vector<double> stall_ms;
 
   bool is_host() const { return kind == "cpu"; }
 };

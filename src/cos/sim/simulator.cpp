@@ -9,6 +9,7 @@
 #include "cos/common/error.h"
 #include "cos/common/percentile.h"
 #include "cos/sched/loads.h"
+#include "cos/sim/stall_clock.h"
 
 namespace cosched {
 namespace {
@@ -144,6 +145,10 @@ class Simulation {
     latencies_.resize(problem.tenants.size());
     active_.assign(problem.tenants.size(), 0);
     waiting_.resize(problem.tenants.size());
+    if (jitter_)
+      for (size_t r = 0; r < problem.processors(); ++r)
+        stalls_.emplace_back(problem.platform.processors[r],
+                             options.seed * 0x9e3779b97f4a7c15ull + r);
   }
 
   SimResult run() {
@@ -224,7 +229,9 @@ class Simulation {
     resource.task = next.task;
     resource.started_ms = now_;
     const double ms = tmpl.copy ? tmpl.duration_ms : tmpl.duration_ms * jitter(request, r);
-    events_.push({now_ + ms, sequence_++, EventKind::kComplete, r, 0});
+    const double end_ms =
+        r < static_cast<int>(stalls_.size()) ? stalls_[r].finish_ms(now_, ms) : now_ + ms;
+    events_.push({end_ms, sequence_++, EventKind::kComplete, r, 0});
   }
 
   // The factor by which a request's work on processor `r` is slower or faster than profiled:
@@ -350,6 +357,9 @@ class Simulation {
       warmup_rounds_ =
           std::clamp<int64_t>(std::ceil(options_.warmup_ms / busiest), least, 4 * least);
     measured_rounds_ = options_.rounds > 0 ? options_.rounds : std::max(40, 6 * options_inflight_);
+    if (options_.rounds == 0 && options_.measure_ms > 0 && busiest > 0)
+      measured_rounds_ =
+          std::max<int64_t>(measured_rounds_, std::ceil(options_.measure_ms / busiest));
     total_rounds_ = warmup_rounds_ + measured_rounds_ + options_inflight_;
     window_from_ = window_to_ = -1;  // set once the warm-up rounds are done
     round_left_.assign(total_rounds_, 0);
@@ -484,6 +494,7 @@ class Simulation {
   bool jitter_;
   std::vector<TenantTemplate> templates_;
   std::vector<Resource> resources_;
+  std::vector<StallClock> stalls_;  // per processor, with jitter only
   std::vector<Request> requests_;
   std::vector<int> free_;
   std::vector<int> active_;               // per tenant: requests in progress
@@ -525,10 +536,10 @@ SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& o
     if (next.period_ms > best.period_ms * 0.99) break;
     best = std::move(next);
   }
-  const bool jitter =
+  const bool varies =
       std::any_of(problem.platform.processors.begin(), problem.platform.processors.end(),
-                  [](const Processor& p) { return !p.jitter.empty(); });
-  if (!jitter) return best;
+                  [](const Processor& p) { return !p.jitter.empty() || p.stalls_per_s > 0; });
+  if (!varies) return best;
   trial.inflight = best.inflight;
   return Simulation(problem, plan, trial).run();
 }

@@ -18,6 +18,9 @@ struct SimOptions {
   int inflight = 0;  // saturate: rounds in flight; 0 = from resources + 1, doubled
                      // while throughput still rises
   int rounds = 0;    // saturate: measured rounds; 0 = automatic
+  // saturate, automatic rounds: at least as many as take about this long (the runtime's
+  // measured window; rare events such as stalls need the same time to show as often)
+  double measure_ms = 0;
   // saturate: rounds done within about this much time are not measured (the runtime's
   // warm-up, RunOptions::warmup_s)
   double warmup_ms = 500;
@@ -61,7 +64,9 @@ struct SimResult {
 // one copy at a time; a ready queue per resource takes the oldest request first, then the
 // lowest plan rank. A cross-processor edge adds the platform's switch latency. A unit takes
 // its profiled cost, scaled on a processor with jitter by one draw per request (its whole
-// runs there vary as measured). As in the runtime, a tenant has at most request_contexts()
+// runs there vary as measured), and later by the processor's stalls it runs into (the
+// processor's measured stalls, drawn in time: one delays every request queued there at
+// once). As in the runtime, a tenant has at most request_contexts()
 // requests in progress; the others wait for one. Deterministic for a seed.
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options = {});
 

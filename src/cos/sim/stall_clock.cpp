@@ -1,0 +1,34 @@
+#include "cos/sim/stall_clock.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace cosched {
+
+StallClock::StallClock(const Processor& processor, uint64_t seed)
+    : per_ms_(processor.stalls_per_s / 1000), lengths_(processor.stall_ms), rng_(seed) {
+  if (per_ms_ > 0 && lengths_.size() >= 2)
+    next();
+  else
+    at_ms_ = std::numeric_limits<double>::infinity();
+}
+
+void StallClock::next() {
+  at_ms_ += std::exponential_distribution<double>(per_ms_)(rng_);
+  const double at =
+      std::uniform_real_distribution<double>(0, 1)(rng_) * static_cast<double>(lengths_.size() - 1);
+  const auto i = std::min(static_cast<size_t>(at), lengths_.size() - 2);
+  length_ms_ = lengths_[i] + (at - i) * (lengths_[i + 1] - lengths_[i]);
+}
+
+double StallClock::finish_ms(double start_ms, double work_ms) {
+  while (at_ms_ + length_ms_ <= start_ms) next();  // over while the processor was idle
+  double end_ms = start_ms + work_ms;
+  while (at_ms_ < end_ms) {
+    end_ms += at_ms_ + length_ms_ - std::max(at_ms_, start_ms);
+    next();
+  }
+  return end_ms;
+}
+
+}  // namespace cosched
