@@ -11,6 +11,7 @@
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/cpu/one_thread.h"
 #include "cos/exec/graph_executor.h"
+#include "cos/exec/reference/reference_backend.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
 #include "exec/backend_checks.h"
@@ -219,6 +220,124 @@ TEST(CpuBackend, ConcatCopiesInputsOfMixedLayouts) {
     const float* x = reinterpret_cast<const float*>(plain[i].bytes.data());
     for (int64_t j = 0; j < channels[i] * 15; ++j) ASSERT_EQ(y[c0 * 15 + j], x[j]) << i << " " << j;
     c0 += channels[i];
+  }
+}
+
+// Runs a layout-aware kernel on plain `inputs` stored in `layouts` first; its output, read
+// in `out` (the layout the kernel says it wrote), back in plain order.
+std::vector<float> run_in_layouts(DnnlContext context, Kernel& kernel,
+                                  const std::vector<Tensor>& inputs,
+                                  const std::vector<dnnl::memory::desc>& layouts,
+                                  const dnnl::memory::desc& out) {
+  KernelArgs args;
+  std::vector<dnnl::memory> stored;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    dnnl::memory from(plain_desc(inputs[i].shape), context.engine,
+                      const_cast<std::byte*>(inputs[i].bytes.data()));
+    stored.emplace_back(layouts[i], context.engine);
+    dnnl::reorder(from, stored[i]).execute(context.stream, from, stored[i]);
+    args.inputs.push_back(stored[i].get_data_handle());
+  }
+  dnnl::memory y(out, context.engine);
+  args.outputs = {y.get_data_handle()};
+  context.stream.wait();
+  kernel.run(args);
+  const dnnl::memory::dims dims = out.dims();
+  std::vector<float> plain(out.get_size() / sizeof(float));
+  dnnl::memory plain_y(plain_desc(Shape(dims.begin(), dims.end())), context.engine, plain.data());
+  dnnl::reorder(y, plain_y).execute(context.stream, y, plain_y);
+  context.stream.wait();
+  plain.resize(plain_y.get_desc().get_size() / sizeof(float));
+  return plain;
+}
+
+// Inputs in 8-channel blocks, each a whole number of blocks: the copies stay in the blocks
+// (a max pool after them then pools in its fast layout rather than plain).
+TEST(CpuBackend, ConcatCopiesWholeChannelBlocksInTheirLayout) {
+  using tag = dnnl::memory::format_tag;
+  ModelBuilder b("join", 1);
+  std::vector<std::string> names = {b.input("a", {1, 16, 3, 5}), b.input("b", {1, 8, 3, 5}),
+                                    b.input("c", {1, 24, 3, 5})};
+  b.output(b.concat(names, 1));
+  Graph graph = import_model_bytes(b.serialize(), "join");
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  const auto f32 = dnnl::memory::data_type::f32;
+  dnnl_ops::StoredLayouts io;
+  std::vector<Tensor> xs;
+  for (size_t i = 0; i < 3; ++i) {
+    xs.push_back(test::random_input(graph.values[graph.inputs[i]], 20 + i));
+    io.inputs.emplace_back(to_dims(xs[i].shape), f32, tag::nChw8c);
+  }
+  io.free_output = true;
+  auto kernel = dnnl_ops::concat(context, graph, graph.nodes[0], io);
+  ASSERT_TRUE(kernel);
+  const dnnl::memory::desc blocks({1, 48, 3, 5}, f32, tag::nChw8c);
+  EXPECT_EQ(kernel->output_desc(), blocks);
+  EXPECT_EQ(kernel->implementation(), "copy runs");
+  const std::vector<float> y = run_in_layouts(context, *kernel, xs, io.inputs, blocks);
+  size_t at = 0;
+  for (const Tensor& x : xs)
+    for (size_t j = 0; j < x.size(); ++j, ++at)
+      ASSERT_EQ(y[at], reinterpret_cast<const float*>(x.bytes.data())[j]) << at;
+  // 12 channels end inside a block: not copied in blocks.
+  ModelBuilder odd("odd", 1);
+  odd.output(odd.concat({odd.input("a", {1, 12, 3, 5}), odd.input("b", {1, 8, 3, 5})}, 1));
+  Graph odd_graph = import_model_bytes(odd.serialize(), "odd");
+  dnnl_ops::StoredLayouts odd_io;
+  odd_io.inputs = {dnnl::memory::desc({1, 12, 3, 5}, f32, tag::nChw8c),
+                   dnnl::memory::desc({1, 8, 3, 5}, f32, tag::nChw8c)};
+  odd_io.free_output = true;
+  auto odd_kernel = dnnl_ops::concat(context, odd_graph, odd_graph.nodes[0], odd_io);
+  ASSERT_TRUE(odd_kernel);
+  EXPECT_NE(odd_kernel->output_desc(), dnnl::memory::desc({1, 20, 3, 5}, f32, tag::nChw8c));
+}
+
+// Our max pool in each layout with channels innermost, against the reference: strides,
+// ceil mode, pads, dilation; the output keeps the input's layout.
+TEST(CpuBackend, MaxPoolInChannelsInnerLayoutsMatchesTheReference) {
+  using tag = dnnl::memory::format_tag;
+  using A = onnx::AttributeProto;
+  const std::vector<std::vector<A>> windows = {
+      {ModelBuilder::attr("kernel_shape", std::vector<int64_t>{3, 3}),
+       ModelBuilder::attr("strides", std::vector<int64_t>{2, 2}),
+       ModelBuilder::attr("ceil_mode", int64_t{1})},
+      {ModelBuilder::attr("kernel_shape", std::vector<int64_t>{2, 3}),
+       ModelBuilder::attr("pads", std::vector<int64_t>{1, 0, 1, 2})},
+      {ModelBuilder::attr("kernel_shape", std::vector<int64_t>{3, 3}),
+       ModelBuilder::attr("dilations", std::vector<int64_t>{2, 2}),
+       ModelBuilder::attr("pads", std::vector<int64_t>{2, 2, 2, 2})}};
+  const std::vector<Shape> outputs = {{1, 32, 5, 6}, {1, 32, 11, 12}, {1, 32, 10, 12}};
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  const auto f32 = dnnl::memory::data_type::f32;
+  ReferenceBackend reference;
+  for (size_t w = 0; w < windows.size(); ++w) {
+    ModelBuilder b("pool", 1);
+    b.output(b.node("MaxPool", {b.input("x", {1, 32, 10, 12})}, outputs[w], windows[w]));
+    Graph graph = import_model_bytes(b.serialize(), "pool");
+    const Tensor x = test::random_input(graph.values[graph.inputs[0]], 30 + w);
+    std::vector<float> expected(32 * outputs[w][2] * outputs[w][3]);
+    const Node* node = &graph.nodes[0];
+    reference.compile(graph, std::span(&node, 1))
+        ->run({{x.bytes.data()}, {static_cast<void*>(expected.data())}});
+    for (tag layout : {tag::nChw8c, tag::nChw16c, tag::nhwc}) {
+      dnnl_ops::StoredLayouts io;
+      io.input = dnnl::memory::desc({1, 32, 10, 12}, f32, layout);
+      io.free_output = true;
+      auto kernel = dnnl_ops::pool(context, graph, graph.nodes[0], io, 0);
+      ASSERT_TRUE(kernel) << w;
+      EXPECT_EQ(kernel->implementation(), "own max pool");
+      const dnnl::memory::desc out(to_dims(outputs[w]), f32, layout);
+      EXPECT_EQ(kernel->output_desc(), out);
+      EXPECT_EQ(run_in_layouts(context, *kernel, {x}, {io.input}, out), expected)
+          << "window " << w << ", layout " << static_cast<int>(layout);
+    }
+    dnnl_ops::StoredLayouts plain;  // plain input: oneDNN's only
+    plain.input = plain_desc({1, 32, 10, 12});
+    plain.free_output = true;
+    EXPECT_FALSE(dnnl_ops::pool(context, graph, graph.nodes[0], plain, 0));
+    EXPECT_TRUE(dnnl_ops::pool(context, graph, graph.nodes[0], plain, 1));
   }
 }
 

@@ -35,9 +35,12 @@ class ModelBuilder {
   std::string constant(const std::vector<float>& values, const Shape& shape);
   std::string constant_ints(const std::vector<int64_t>& values);
 
-  // One node of any op; the caller gives the output shape.
+  // One node of any op; the caller gives the output shape and the attributes.
   std::string node(const std::string& op, const std::vector<std::string>& inputs,
                    const Shape& out_shape, const std::vector<onnx::AttributeProto>& attrs = {});
+  static onnx::AttributeProto attr(const std::string& name, int64_t value);
+  static onnx::AttributeProto attr(const std::string& name, float value);
+  static onnx::AttributeProto attr(const std::string& name, const std::vector<int64_t>& values);
 
   // Layers.
   std::string conv(const std::string& x, int64_t out_channels, int64_t kernel, int64_t stride = 1,
@@ -85,9 +88,6 @@ class ModelBuilder {
 
  private:
   std::string fresh(const std::string& prefix);
-  static onnx::AttributeProto attr(const std::string& name, int64_t value);
-  static onnx::AttributeProto attr(const std::string& name, float value);
-  static onnx::AttributeProto attr(const std::string& name, const std::vector<int64_t>& values);
 
   onnx::ModelProto model_;
   std::map<std::string, Shape> shapes_;

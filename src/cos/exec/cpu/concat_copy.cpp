@@ -8,16 +8,34 @@ namespace {
 
 using dnnl::memory;
 
-// Elements from one index of `axis` to the next (all inner dims), when `desc` is a dense
-// plain-strided f32 layout; 0 otherwise.
+// Elements from one index of `axis` to the next within a run, when `desc` is a dense f32
+// layout in which each index of the dims outside `axis` holds one contiguous run: plain-strided,
+// or with its one inner block on `axis` where `axis` is a whole number of blocks (channel
+// blocks, as convolutions leave them); 0 otherwise.
 int64_t axis_stride(const memory::desc& desc, int axis) {
   const auto& blocking = desc.data.format_desc.blocking;
-  if (desc.data.format_kind != dnnl_blocked || blocking.inner_nblks != 0) return 0;
+  if (desc.data.format_kind != dnnl_blocked) return 0;
   const memory::dims dims = desc.dims();
   const int64_t elements =
       std::accumulate(dims.begin(), dims.end(), int64_t{1}, std::multiplies<>());
   if (static_cast<int64_t>(desc.get_size()) != elements * 4) return 0;  // padded or strided
-  return blocking.strides[axis];
+  if (blocking.inner_nblks == 0) return blocking.strides[axis];
+  const int64_t block = blocking.inner_blks[0];
+  if (blocking.inner_nblks == 1 && blocking.inner_idxs[0] == axis && dims[axis] % block == 0)
+    return blocking.strides[axis] / block;
+  return 0;
+}
+
+// `like`'s layout for `dims`, which differ from its own on `axis` only.
+memory::desc along_axis(const memory::desc& like, const memory::dims& dims, int axis) {
+  dnnl_memory_desc_t data = like.data;
+  auto& strides = data.format_desc.blocking.strides;
+  const int64_t axis_stride = strides[axis];
+  for (int d = 0; d < data.ndims; ++d)
+    if (d != axis && strides[d] > axis_stride)
+      strides[d] = strides[d] / data.dims[axis] * dims[axis];
+  data.dims[axis] = data.padded_dims[axis] = dims[axis];
+  return memory::desc(data);
 }
 
 }  // namespace
@@ -29,16 +47,14 @@ std::unique_ptr<ConcatCopy> ConcatCopy::make(const DnnlContext& context,
   if (stride == 0) return nullptr;
   const memory::dims out_dims = dst.dims();
   const int64_t outer = dst.get_size() / 4 / (out_dims[axis] * stride);
+  const auto& blocking = dst.data.format_desc.blocking;
+  const int64_t block = blocking.inner_nblks == 1 ? blocking.inner_blks[0] : 1;
   std::vector<int64_t> run_bytes;
   std::vector<memory::desc> layouts;
   for (const memory::desc& input : inputs) {
     memory::dims dims = input.dims();
-    // dst's layout for these dims (only the axis size differs).
-    const auto& want = dst.data.format_desc.blocking.strides;
-    memory::dims strides(dims.size());
-    for (size_t d = 0; d < dims.size(); ++d)
-      strides[d] = want[d] > stride ? want[d] / out_dims[axis] * dims[axis] : want[d];
-    layouts.emplace_back(dims, memory::data_type::f32, strides);
+    if (dims[axis] % block != 0) return nullptr;  // its last block would be part of another's
+    layouts.push_back(along_axis(dst, dims, axis));
     run_bytes.push_back(dims[axis] * stride * 4);
   }
   std::unique_ptr<ConcatCopy> kernel(new ConcatCopy(context, outer, std::move(run_bytes)));

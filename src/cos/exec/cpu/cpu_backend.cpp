@@ -273,7 +273,9 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
   if (op == "Conv" || is_matmul(op)) return fastest(graph, group, io);
   if (is_gelu(graph, group)) return dnnl_ops::gelu(context_, graph, group);
   if (group.size() != 1) return nullptr;
-  if (is_pool(op))
+  if (op == "MaxPool")
+    kernel = fastest(graph, group, io);
+  else if (is_pool(op))
     kernel = dnnl_ops::pool(context_, graph, node, io);
   else if (is_binary(op)) {
     kernel = dnnl_ops::binary(context_, graph, node, io);
@@ -304,12 +306,15 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
 std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const Node* const> group,
                                             const dnnl_ops::StoredLayouts& io) {
   const Node& node = *group[0];
-  const bool conv = node.op == "Conv";
+  const bool conv = node.op == "Conv", pool = is_pool(node.op);
   if (conv && !graph.constant_input(node, 1)) return nullptr;
-  const int variants = conv ? dnnl_ops::conv_variants(group) : dnnl_ops::matmul_variants(group);
+  const int variants = conv   ? dnnl_ops::conv_variants(group)
+                       : pool ? dnnl_ops::pool_variants(node)
+                              : dnnl_ops::matmul_variants(group);
   auto build = [&](int variant) -> std::unique_ptr<DnnlKernel> {
-    return conv ? dnnl_ops::conv(context_, graph, group, variant, io)
-                : dnnl_ops::matmul(context_, graph, group, variant);
+    if (conv) return dnnl_ops::conv(context_, graph, group, variant, io);
+    if (pool) return dnnl_ops::pool(context_, graph, node, io, variant);
+    return dnnl_ops::matmul(context_, graph, group, variant);
   };
   const std::string key = fmt::format("{} threads, {} variants|{}{}{}{}", cores_.threads(),
                                       variants, signature(graph, group), layout_key(io.input),
@@ -328,6 +333,7 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
       variant_of.push_back(v);
     }
   if (kernels.empty()) return nullptr;
+  if (kernels.size() == 1) return std::move(kernels[0]);  // nothing to time
   const int output = group.back()->outputs[0];
   ScratchArgs args(graph, group, [&](int v) {
     return v == output ? std::max(output_bytes, stored_bytes(graph, v)) : stored_bytes(graph, v);

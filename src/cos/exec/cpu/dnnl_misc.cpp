@@ -4,6 +4,7 @@
 
 #include "cos/exec/cpu/concat_copy.h"
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/cpu/max_pool.h"
 #include "cos/exec/reference/ref_util.h"
 #include "cos/exec/window.h"
 #include "cos/graph/slice_window.h"
@@ -72,8 +73,12 @@ memory::desc same_layout(const memory::desc& like, const memory::dims& dims) {
 
 }  // namespace
 
+int pool_variants(const Node& node) {
+  return node.op == "MaxPool" ? 2 : 1;
+}
+
 std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
-                                 const StoredLayouts& io) {
+                                 const StoredLayouts& io, int variant) {
   // GlobalAveragePool as a mean over the spatial dims, in the layout the input is stored
   // in: oneDNN 2.6's reduction is about 3x faster than its pooling with a window of the
   // whole image (1x144x56x56: 0.027 against 0.087 ms on one core); its reference code is not.
@@ -88,6 +93,8 @@ std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph,
   const bool is_max = node.op == "MaxPool" || node.op == "GlobalMaxPool";
   Window w = window_of(node, x, y,
                        global ? Shape(x.begin() + 2, x.end()) : node.attr_ints("kernel_shape"));
+  if (pool_variants(node) == 2 && variant == 0)
+    return io.free_output ? MaxPoolChannelsInner::make(context, io.input, w) : nullptr;
   const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
   // oneDNN would count the extra end padding of ceil_mode as padding too.
   if (!is_max && include_pad && w.pad_end != w.pad_end_attr) return nullptr;

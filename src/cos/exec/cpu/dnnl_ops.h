@@ -47,8 +47,11 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
 int matmul_variants(std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
                                    std::span<const Node* const> group, int variant);
+// A MaxPool that may choose its output layout has two variants: our own in its input's layout
+// where channels lie innermost in runs of 8 (max_pool.h), then oneDNN's; other pools one.
+int pool_variants(const Node& node);
 std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph, const Node& node,
-                                 const StoredLayouts& io);
+                                 const StoredLayouts& io, int variant = 0);
 std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& graph,
                                     const Node& node);
 // The five nodes of the GELU pattern (fusion_patterns.h) as one eltwise gelu_erf.
