@@ -47,6 +47,17 @@ TEST(SchedCli, GenPlanSimulate) {
   test::CliResult closed = test::run_cli({"simulate", plan, "--clients", "2", "--json"});
   ASSERT_EQ(closed.code, 0) << closed.err;
   EXPECT_EQ(nlohmann::json::parse(closed.out)["workload"], "closed");
+  // The window of a 3-s cos run: 2.5 s of rounds (a request of each tenant a round), far more
+  // than the default few dozen rounds.
+  test::CliResult longer = test::run_cli({"simulate", plan, "--duration", "3s", "--json"});
+  ASSERT_EQ(longer.code, 0) << longer.err;
+  const auto window = nlohmann::json::parse(longer.out);
+  const double rounds = window["tenants"][0]["completed"].get<double>();
+  EXPECT_GE(rounds * window["period_ms"].get<double>(), 2500);
+  EXPECT_GT(rounds, 5 * json["tenants"][0]["completed"].get<double>());
+  test::CliResult bad = test::run_cli({"simulate", plan, "--duration", "soon"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--duration 'soon'"), std::string::npos) << bad.err;
 }
 
 TEST(SchedCli, CompareJsonFromModels) {

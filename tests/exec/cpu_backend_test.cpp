@@ -1,5 +1,6 @@
 #include "cos/exec/cpu/cpu_backend.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -175,54 +176,6 @@ TEST(CpuBackend, BinaryOpKeepsTheLayoutOfItsFullSizeOperand) {
   }
 }
 
-// Concat of inputs stored channels-last, in channel blocks and plain: copies in the first
-// input's layout (the others reordered to it first), which the output keeps.
-TEST(CpuBackend, ConcatCopiesInputsOfMixedLayouts) {
-  using tag = dnnl::memory::format_tag;
-  ModelBuilder b("join", 1);
-  std::vector<std::string> xs = {b.input("a", {1, 16, 3, 5}), b.input("b", {1, 32, 3, 5}),
-                                 b.input("c", {1, 8, 3, 5})};
-  b.output(b.concat(xs, 1));
-  Graph graph = import_model_bytes(b.serialize(), "join");
-  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
-  context.stream = dnnl::stream(context.engine);
-  const auto f32 = dnnl::memory::data_type::f32;
-  const std::vector<int64_t> channels = {16, 32, 8};
-  const std::vector<tag> layouts = {tag::nhwc, tag::nChw16c, tag::nchw};
-  dnnl_ops::StoredLayouts io;
-  std::vector<Tensor> plain;
-  std::vector<dnnl::memory> stored;
-  KernelArgs args;
-  for (size_t i = 0; i < 3; ++i) {
-    plain.push_back(test::random_input(graph.values[graph.inputs[i]], 10 + i));
-    io.inputs.emplace_back(dnnl::memory::dims{1, channels[i], 3, 5}, f32, layouts[i]);
-    dnnl::memory from(plain_desc({1, channels[i], 3, 5}), context.engine, plain[i].bytes.data());
-    stored.emplace_back(io.inputs[i], context.engine);
-    dnnl::reorder(from, stored[i]).execute(context.stream, from, stored[i]);
-    args.inputs.push_back(stored[i].get_data_handle());
-  }
-  io.free_output = true;
-  auto kernel = dnnl_ops::concat(context, graph, graph.nodes[0], io);
-  ASSERT_TRUE(kernel);
-  const dnnl::memory::desc nhwc({1, 56, 3, 5}, f32, tag::nhwc);
-  EXPECT_EQ(kernel->output_desc(), nhwc);
-  EXPECT_EQ(kernel->implementation(), "copy runs");
-  dnnl::memory out(nhwc, context.engine);
-  args.outputs = {out.get_data_handle()};
-  context.stream.wait();
-  kernel->run(args);
-  std::vector<float> y(56 * 15);
-  dnnl::memory plain_y(plain_desc({1, 56, 3, 5}), context.engine, y.data());
-  dnnl::reorder(out, plain_y).execute(context.stream, out, plain_y);
-  context.stream.wait();
-  int64_t c0 = 0;
-  for (size_t i = 0; i < 3; ++i) {
-    const float* x = reinterpret_cast<const float*>(plain[i].bytes.data());
-    for (int64_t j = 0; j < channels[i] * 15; ++j) ASSERT_EQ(y[c0 * 15 + j], x[j]) << i << " " << j;
-    c0 += channels[i];
-  }
-}
-
 // Runs a layout-aware kernel on plain `inputs` stored in `layouts` first; its output, read
 // in `out` (the layout the kernel says it wrote), back in plain order.
 std::vector<float> run_in_layouts(DnnlContext context, Kernel& kernel,
@@ -251,13 +204,15 @@ std::vector<float> run_in_layouts(DnnlContext context, Kernel& kernel,
   return plain;
 }
 
-// Inputs in 8-channel blocks, each a whole number of blocks: the copies stay in the blocks
-// (a max pool after them then pools in its fast layout rather than plain).
-TEST(CpuBackend, ConcatCopiesWholeChannelBlocksInTheirLayout) {
-  using tag = dnnl::memory::format_tag;
+// Concat of 1 x channels[i] x 3 x 5 inputs stored in `layouts`: cos's copies, output in
+// `out_layout`, every input's values in order.
+void expect_concat_copies(const std::vector<int64_t>& channels,
+                          const std::vector<dnnl::memory::format_tag>& layouts,
+                          dnnl::memory::format_tag out_layout) {
   ModelBuilder b("join", 1);
-  std::vector<std::string> names = {b.input("a", {1, 16, 3, 5}), b.input("b", {1, 8, 3, 5}),
-                                    b.input("c", {1, 24, 3, 5})};
+  std::vector<std::string> names;
+  for (size_t i = 0; i < channels.size(); ++i)
+    names.push_back(b.input(fmt::format("x{}", i), {1, channels[i], 3, 5}));
   b.output(b.concat(names, 1));
   Graph graph = import_model_bytes(b.serialize(), "join");
   DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
@@ -265,21 +220,39 @@ TEST(CpuBackend, ConcatCopiesWholeChannelBlocksInTheirLayout) {
   const auto f32 = dnnl::memory::data_type::f32;
   dnnl_ops::StoredLayouts io;
   std::vector<Tensor> xs;
-  for (size_t i = 0; i < 3; ++i) {
-    xs.push_back(test::random_input(graph.values[graph.inputs[i]], 20 + i));
-    io.inputs.emplace_back(to_dims(xs[i].shape), f32, tag::nChw8c);
+  int64_t total = 0;
+  for (size_t i = 0; i < channels.size(); ++i) {
+    xs.push_back(test::random_input(graph.values[graph.inputs[i]], 10 + i));
+    io.inputs.emplace_back(to_dims(xs[i].shape), f32, layouts[i]);
+    total += channels[i];
   }
   io.free_output = true;
   auto kernel = dnnl_ops::concat(context, graph, graph.nodes[0], io);
   ASSERT_TRUE(kernel);
-  const dnnl::memory::desc blocks({1, 48, 3, 5}, f32, tag::nChw8c);
-  EXPECT_EQ(kernel->output_desc(), blocks);
+  const dnnl::memory::desc out({1, total, 3, 5}, f32, out_layout);
+  EXPECT_EQ(kernel->output_desc(), out);
   EXPECT_EQ(kernel->implementation(), "copy runs");
-  const std::vector<float> y = run_in_layouts(context, *kernel, xs, io.inputs, blocks);
+  const std::vector<float> y = run_in_layouts(context, *kernel, xs, io.inputs, out);
   size_t at = 0;
   for (const Tensor& x : xs)
     for (size_t j = 0; j < x.size(); ++j, ++at)
       ASSERT_EQ(y[at], reinterpret_cast<const float*>(x.bytes.data())[j]) << at;
+}
+
+// Inputs stored channels-last, in channel blocks and plain: copies in the first input's
+// layout (the others reordered to it first), which the output keeps.
+TEST(CpuBackend, ConcatCopiesInputsOfMixedLayouts) {
+  using tag = dnnl::memory::format_tag;
+  expect_concat_copies({16, 32, 8}, {tag::nhwc, tag::nChw16c, tag::nchw}, tag::nhwc);
+}
+
+// Inputs in 8-channel blocks, each a whole number of blocks: the copies stay in the blocks
+// (a max pool after them then pools in its fast layout rather than plain).
+TEST(CpuBackend, ConcatCopiesWholeChannelBlocksInTheirLayout) {
+  using tag = dnnl::memory::format_tag;
+  expect_concat_copies({16, 8, 24}, {tag::nChw8c, tag::nChw8c, tag::nChw8c}, tag::nChw8c);
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  const auto f32 = dnnl::memory::data_type::f32;
   // 12 channels end inside a block: not copied in blocks.
   ModelBuilder odd("odd", 1);
   odd.output(odd.concat({odd.input("a", {1, 12, 3, 5}), odd.input("b", {1, 8, 3, 5})}, 1));

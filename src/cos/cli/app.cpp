@@ -5,6 +5,21 @@
 
 namespace cosched::cli {
 
+double parse_duration(const std::string& text, const char* flag) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    fail("{} '{}': expected a duration such as 10s, 500ms or 2m", flag, text);
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 1e-3 : unit == "m" ? 60 : 0;
+  if (scale == 0 || !(value > 0 || (value == 0 && std::string(flag) == "--warmup")))
+    fail("{} '{}': expected a duration such as 10s, 500ms or 2m", flag, text);
+  return value * scale;
+}
+
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"cos: operator-level placement of concurrent deep-learning models on CPUs and GPUs"};
   app.name("cos");

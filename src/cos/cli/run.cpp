@@ -31,22 +31,6 @@ double resident_mb() {
   return pages_resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1e6;
 }
 
-// "10s", "500ms", "2m" or plain seconds.
-double parse_duration(const std::string& text, const char* flag) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    fail("{} '{}': expected a duration such as 10s, 500ms or 2m", flag, text);
-  }
-  const std::string unit = text.substr(used);
-  const double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 1e-3 : unit == "m" ? 60 : 0;
-  if (scale == 0 || !(value > 0 || (value == 0 && std::string(flag) == "--warmup")))
-    fail("{} '{}': expected a duration such as 10s, 500ms or 2m", flag, text);
-  return value * scale;
-}
-
 struct Options {
   std::string plan;
   std::string duration = "10s", warmup = "0.5s";

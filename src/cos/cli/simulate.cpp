@@ -3,6 +3,7 @@
 #include "cos/cli/app.h"
 #include "cos/cli/sim_report.h"
 #include "cos/common/error.h"
+#include "cos/runtime/runtime.h"
 #include "cos/sim/trace.h"
 
 namespace cosched::cli {
@@ -14,6 +15,7 @@ void add_simulate_command(CLI::App& app, Context& context) {
     double rate = 0;
     int requests = 300;
     uint64_t seed = 1;
+    std::string duration;
     std::string trace, gantt;
     bool json = false;
   };
@@ -31,6 +33,9 @@ void add_simulate_command(CLI::App& app, Context& context) {
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Seed of the open loop's arrivals")
       ->capture_default_str();
+  command->add_option("--duration", options->duration,
+                      "Saturate: measure the window a `cos run --duration` this long measures "
+                      "(after its 0.5 s warm-up; default: a few dozen rounds)");
   command->add_option("--trace", options->trace, "Write a Chrome/Perfetto trace");
   command->add_option("--gantt", options->gantt, "Write an SVG Gantt chart of one period");
   command->add_flag("--json", options->json, "Print JSON");
@@ -48,6 +53,11 @@ void add_simulate_command(CLI::App& app, Context& context) {
         sim.rate_per_s = options->rate;
       } else if (options->clients < 0 || options->rate < 0) {
         fail("--clients and --rate must be positive");
+      }
+      if (!options->duration.empty()) {
+        RunOptions run;
+        run.duration_s = parse_duration(options->duration, "--duration");
+        match_window(run, sim);
       }
       sim.record_spans = !options->trace.empty() || !options->gantt.empty();
       SimResult result = simulate(problem, plan, sim);
