@@ -41,6 +41,27 @@ TEST(CpuBackend, FusesConvAddReluIntoOneStep) {
   EXPECT_TRUE(conv_add_relu);
 }
 
+// LayerNorm as exporters before opset 17 write it (nine nodes with scale and bias, seven
+// without): one oneDNN layer normalization, as the reference computes it.
+TEST(CpuBackend, FusesTheWrittenOutLayerNormIntoOneStep) {
+  for (bool affine : {true, false}) {
+    ModelBuilder b("ln", 2);
+    b.output(b.relu(b.layer_norm_decomposed(b.input("x", {2, 7, 32}), affine)));
+    Graph graph = import_model_bytes(b.serialize(), "ln");
+    CpuBackend cpu(CoreSet::all());
+    ReferenceBackend reference;
+    GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
+    ASSERT_GE(on_cpu.steps().size(), 1u);
+    EXPECT_EQ(on_cpu.steps()[0].nodes.size(), affine ? 9u : 7u);
+    EXPECT_EQ(on_cpu.steps()[0].implementation.rfind("dnnl:", 0), 0u)
+        << on_cpu.steps()[0].implementation;
+    Tensor input = test::random_input(graph.values[graph.inputs[0]], 5);
+    std::vector<double> e = to_doubles(on_reference.run({input})[0]);
+    std::vector<double> c = to_doubles(on_cpu.run({input})[0]);
+    for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(c[i], e[i], 1e-4 * (1 + std::abs(e[i])));
+  }
+}
+
 TEST(CpuBackend, FusesTheGeluPatternIntoOneStep) {
   ModelBuilder b("gelu", 1);
   std::string x = b.input("x", {3, 64});

@@ -139,8 +139,10 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
 
 // Work against its profiled time measures the processors' speed, not the mix: the same plan
 // with one tenant's weight doubled reads about the same on each processor (the weight
-// counts as that many requests a round). Each weight runs twice, alternating, and keeps its
-// least disturbed run (the other tests share the cores).
+// counts as that many requests a round; without it the ratio falls to 0.35-0.49). Each
+// weight runs twice, alternating, and keeps its least disturbed run (the other tests share
+// the cores). Not exactly the same: a tenant's requests back to back find warmer caches
+// (0.69 once on a Zen 3), hence the wide bounds.
 TEST(Runtime, WorkAgainstProfiledTimeDoesNotDependOnTheWeights) {
   test::TempDir dir;
   auto [problem, plan] = plan_models({save_builtin(dir, 2), save_builtin(dir, 0)}, "heft");
@@ -157,7 +159,8 @@ TEST(Runtime, WorkAgainstProfiledTimeDoesNotDependOnTheWeights) {
   ASSERT_EQ(work[0].size(), 2u);
   for (size_t p = 0; p < 2; ++p) {
     if (work[0][p] == 0) continue;  // no work placed there
-    EXPECT_NEAR(work[1][p] / work[0][p], 1.0, 0.3) << "processor " << p;
+    EXPECT_GT(work[1][p] / work[0][p], 0.55) << "processor " << p;
+    EXPECT_LT(work[1][p] / work[0][p], 1 / 0.55) << "processor " << p;
   }
 }
 

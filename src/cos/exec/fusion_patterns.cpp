@@ -125,4 +125,10 @@ std::optional<LayerNormPattern> layer_norm_from(const Graph& graph, const Node& 
   return p;
 }
 
+bool layer_norm_continues(const Graph& graph, std::span<const Node* const> group,
+                          const Node& next) {
+  const auto pattern = layer_norm_from(graph, *group[0]);
+  return pattern && group.size() < pattern->nodes.size() && pattern->nodes[group.size()] == &next;
+}
+
 }  // namespace cosched

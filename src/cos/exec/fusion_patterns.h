@@ -28,6 +28,8 @@ struct LayerNormPattern {
   int scale = -1, bias = -1;  // value indices of the constants, -1 where absent
 };
 std::optional<LayerNormPattern> layer_norm_from(const Graph& graph, const Node& head);
+// Whether `next` continues the LayerNorm pattern that `group` (its first nodes) starts.
+bool layer_norm_continues(const Graph& graph, std::span<const Node* const> group, const Node& next);
 
 // Whether `next` is the Mul of SiLU/swish: x * sigmoid(x), `sigmoid` being Sigmoid(x).
 bool is_swish_mul(const Node& sigmoid, const Node& next);

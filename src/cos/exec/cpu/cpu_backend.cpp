@@ -182,6 +182,7 @@ bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group
                           const Node& next) const {
   const Node& head = *group[0];
   if (head.op == "Div") return gelu_continues(graph, group, next);
+  if (head.op == "ReduceMean") return layer_norm_continues(graph, group, next);
   if (head.op != "Conv" && !is_matmul(head.op)) return false;
   const int produced = group.back()->outputs[0];
   const Shape& shape = graph.values[produced].shape;
@@ -272,6 +273,8 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
   std::unique_ptr<Kernel> kernel;
   if (op == "Conv" || is_matmul(op)) return fastest(graph, group, io);
   if (is_gelu(graph, group)) return dnnl_ops::gelu(context_, graph, group);
+  if (op == "ReduceMean" && group.size() > 1)
+    return dnnl_ops::layer_norm_pattern(context_, graph, group);
   if (group.size() != 1) return nullptr;
   if (op == "MaxPool")
     kernel = fastest(graph, group, io);

@@ -5,6 +5,7 @@
 #include "cos/exec/cpu/concat_copy.h"
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/cpu/max_pool.h"
+#include "cos/exec/fusion_patterns.h"
 #include "cos/exec/reference/ref_util.h"
 #include "cos/exec/window.h"
 #include "cos/graph/slice_window.h"
@@ -370,6 +371,45 @@ std::unique_ptr<DnnlKernel> layer_norm(const DnnlContext& context, const Graph& 
       indices.push_back(2);
     }
     return single(context, pd, dnnl::layer_normalization_forward(pd), inputs, indices, data);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<DnnlKernel> layer_norm_pattern(const DnnlContext& context, const Graph& graph,
+                                               std::span<const Node* const> group) {
+  const std::optional<LayerNormPattern> p = layer_norm_from(graph, *group[0]);
+  if (!p || p->nodes.size() != group.size()) return nullptr;
+  const Shape& x = shape_of(graph, group[0]->inputs[0]);
+  const int64_t len = x.back();
+  const memory::desc data = plain_desc({dims_product(x, 0, x.size() - 1), len}),
+                     param = plain_desc({len});
+  // A row of the constant `value`, or of `fallback` where it is absent (-1).
+  auto row = [&](int value, float fallback) {
+    memory m(param, context.engine);
+    auto* f = static_cast<float*>(m.get_data_handle());
+    std::fill(f, f + len, fallback);
+    if (value >= 0) {
+      const std::vector<double> v = to_doubles(*graph.values[value].data);
+      std::copy(v.begin(), v.end(), f);
+    }
+    return m;
+  };
+  try {
+    dnnl::layer_normalization_forward::desc desc(
+        prop_kind::forward_inference, data, p->epsilon,
+        dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift);
+    dnnl::layer_normalization_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);
+    auto kernel = std::make_unique<DnnlKernel>(context, "dnnl:" + impl_name(pd));
+    memory src(data, context.engine, nullptr), dst(data, context.engine, nullptr);
+    kernel->bind_input(0, src);
+    kernel->bind_output(0, dst);
+    kernel->set_output_desc(data);
+    kernel->add(dnnl::layer_normalization_forward(pd), {{DNNL_ARG_SRC, src},
+                                                        {DNNL_ARG_SCALE, row(p->scale, 1)},
+                                                        {DNNL_ARG_SHIFT, row(p->bias, 0)},
+                                                        {DNNL_ARG_DST, dst}});
+    return kernel;
   } catch (const dnnl::error&) {
     return nullptr;
   }

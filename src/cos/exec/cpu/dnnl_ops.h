@@ -54,6 +54,10 @@ std::unique_ptr<DnnlKernel> pool(const DnnlContext& context, const Graph& graph,
                                  const StoredLayouts& io, int variant = 0);
 std::unique_ptr<DnnlKernel> eltwise(const DnnlContext& context, const Graph& graph,
                                     const Node& node);
+// The written-out LayerNorm (fusion_patterns.h) as one layer normalization; nullptr unless
+// `group` is the whole pattern. Its scale and bias (ones and zeros where absent) are copied.
+std::unique_ptr<DnnlKernel> layer_norm_pattern(const DnnlContext& context, const Graph& graph,
+                                               std::span<const Node* const> group);
 // The five nodes of the GELU pattern (fusion_patterns.h) as one eltwise gelu_erf.
 std::unique_ptr<DnnlKernel> gelu(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group);

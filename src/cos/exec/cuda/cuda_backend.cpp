@@ -86,10 +86,7 @@ bool CudaBackend::supports(const Graph& graph, const Node& node) const {
 bool CudaBackend::can_fuse(const Graph& graph, std::span<const Node* const> group,
                            const Node& next) const {
   const Node& head = *group[0];
-  if (head.op == "ReduceMean") {
-    const auto pattern = layer_norm_from(graph, head);
-    return pattern && group.size() < pattern->nodes.size() && pattern->nodes[group.size()] == &next;
-  }
+  if (head.op == "ReduceMean") return layer_norm_continues(graph, group, next);
   if (!takes_epilogue(graph, head) || next.outputs.size() != 1 || !all_f32(graph, next.inputs) ||
       !all_f32(graph, next.outputs))
     return false;
