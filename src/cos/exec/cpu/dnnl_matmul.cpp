@@ -14,7 +14,7 @@ namespace {
 // oneDNN's preferred layout, or any weights read as they are. The first is kept unless another
 // times 10% faster: timed alone, with the weights hot in cache, it ties, but in a model, where
 // they come from memory, it was faster on an AVX2 Zen 3 (vit_b_16 on one core: 514 -> 442-452 ms,
-// its MatMul+Add steps 532 -> 375 ms; oneDNN's sgemm reads B better that way round).
+// its MatMul+Add steps 480 -> 375 ms; oneDNN's sgemm reads B better that way round).
 enum Variant { transposed_weights, packed_weights, plain_weights, count };
 
 // `dims` as the matmul reads them, over row-major data stored with the last two dims
