@@ -15,4 +15,21 @@ inline double nearest_rank(const std::vector<double>& sorted, double q) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
+// `count` (at least 2) nearest-rank quantiles of ascending `sorted`, evenly spaced from the
+// smallest value to the largest: how the profiler stores a spread.
+inline std::vector<double> spaced_quantiles(const std::vector<double>& sorted, int count) {
+  std::vector<double> quantiles;
+  for (int q = 0; q < count; ++q)
+    quantiles.push_back(nearest_rank(sorted, q / static_cast<double>(count - 1)));
+  return quantiles;
+}
+
+// The value at fraction `u` (in [0, 1)) of evenly spaced `quantiles` (at least 2), linear
+// between neighbours: a draw from the spread they describe, for a uniform `u`.
+inline double between_quantiles(const std::vector<double>& quantiles, double u) {
+  const double at = u * static_cast<double>(quantiles.size() - 1);
+  const size_t i = std::min(static_cast<size_t>(at), quantiles.size() - 2);
+  return quantiles[i] + (at - static_cast<double>(i)) * (quantiles[i + 1] - quantiles[i]);
+}
+
 }  // namespace cosched

@@ -280,9 +280,7 @@ class Profiler {
       }
       if (ratios.size() < 10) continue;
       std::sort(ratios.begin(), ratios.end());
-      p.jitter.clear();
-      for (int q = 0; q < kQuantiles; ++q)
-        p.jitter.push_back(nearest_rank(ratios, q / double(kQuantiles - 1)));
+      p.jitter = spaced_quantiles(ratios, kQuantiles);
     }
   }
 
@@ -311,8 +309,7 @@ class Profiler {
       p.stall_ms.clear();
       if (ms.empty()) continue;
       std::sort(ms.begin(), ms.end());
-      for (int q = 0; q < kQuantiles; ++q)
-        p.stall_ms.push_back(nearest_rank(ms, q / double(kQuantiles - 1)));
+      p.stall_ms = spaced_quantiles(ms, kQuantiles);
     }
   }
 

@@ -136,8 +136,8 @@ double percentile(std::vector<double> values, double q) {
 class Simulation {
  public:
   Simulation(const Problem& problem, const Plan& plan, const SimOptions& options,
-             bool jitter = true)
-      : problem_(problem), plan_(plan), options_(options), rng_(options.seed), jitter_(jitter) {
+             bool varies = true)
+      : problem_(problem), plan_(plan), options_(options), rng_(options.seed), varies_(varies) {
     check_plan(problem, plan);
     for (size_t t = 0; t < problem.tenants.size(); ++t)
       templates_.push_back(build_template(problem, plan, static_cast<int>(t)));
@@ -145,7 +145,7 @@ class Simulation {
     latencies_.resize(problem.tenants.size());
     active_.assign(problem.tenants.size(), 0);
     waiting_.resize(problem.tenants.size());
-    if (jitter_)
+    if (varies_)
       for (size_t r = 0; r < problem.processors(); ++r)
         stalls_.emplace_back(problem.platform.processors[r],
                              options.seed * 0x9e3779b97f4a7c15ull + r);
@@ -239,7 +239,7 @@ class Simulation {
   // time there varies as whole runs did), by a hash of the seed, request and processor, so
   // that plans compared under one seed see the same draws.
   double jitter(const Request& request, int r) const {
-    if (!jitter_ || r >= static_cast<int>(problem_.processors())) return 1;
+    if (!varies_ || r >= static_cast<int>(problem_.processors())) return 1;
     const std::vector<double>& quantiles = problem_.platform.processors[r].jitter;
     if (quantiles.size() < 2) return 1;
     uint64_t x = options_.seed * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(request.id) * 64 +
@@ -247,9 +247,7 @@ class Simulation {
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64's finaliser
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     x ^= x >> 31;
-    const double at = static_cast<double>(x >> 11) * 0x1.0p-53 * (quantiles.size() - 1);
-    const auto i = static_cast<size_t>(at);
-    return quantiles[i] + (at - i) * (quantiles[i + 1] - quantiles[i]);
+    return between_quantiles(quantiles, static_cast<double>(x >> 11) * 0x1.0p-53);
   }
 
   void complete(int r) {
@@ -491,10 +489,10 @@ class Simulation {
   const Plan& plan_;
   SimOptions options_;
   std::mt19937_64 rng_;
-  bool jitter_;
+  bool varies_;  // runs vary as measured (jitter, stalls); else each takes its profiled cost
   std::vector<TenantTemplate> templates_;
   std::vector<Resource> resources_;
-  std::vector<StallClock> stalls_;  // per processor, with jitter only
+  std::vector<StallClock> stalls_;  // per processor, where runs vary
   std::vector<Request> requests_;
   std::vector<int> free_;
   std::vector<int> active_;               // per tenant: requests in progress

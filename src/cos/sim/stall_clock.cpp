@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "cos/common/percentile.h"
+
 namespace cosched {
 
 StallClock::StallClock(const Processor& processor, uint64_t seed)
@@ -15,10 +17,7 @@ StallClock::StallClock(const Processor& processor, uint64_t seed)
 
 void StallClock::next() {
   at_ms_ += std::exponential_distribution<double>(per_ms_)(rng_);
-  const double at =
-      std::uniform_real_distribution<double>(0, 1)(rng_) * static_cast<double>(lengths_.size() - 1);
-  const auto i = std::min(static_cast<size_t>(at), lengths_.size() - 2);
-  length_ms_ = lengths_[i] + (at - i) * (lengths_[i + 1] - lengths_[i]);
+  length_ms_ = between_quantiles(lengths_, std::uniform_real_distribution<double>(0, 1)(rng_));
 }
 
 double StallClock::finish_ms(double start_ms, double work_ms) {

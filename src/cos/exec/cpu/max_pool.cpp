@@ -14,9 +14,10 @@ using dnnl::memory;
 using Floats = float __attribute__((vector_size(32)));  // one run of 8 channels
 
 // Where one output row of one run of 8 channels reads and writes: elements between pixels
-// of a row and between rows, and the window across the row.
+// of a row (input and output share the layout) and between input rows, and the window across
+// the row.
 struct Row {
-  int64_t in_width, out_width, in_pixel, out_pixel, in_row;
+  int64_t in_width, out_width, pixel, in_row;
   int64_t kernel, stride, dilation, pad;
 };
 
@@ -29,7 +30,7 @@ __attribute__((always_inline)) inline Floats window_max(const float* in, const i
     const float* row = in + rows[i] * r.in_row;
     for (int64_t k = 0; k < columns; ++k) {
       Floats v;
-      std::memcpy(&v, row + k * r.dilation * r.in_pixel, sizeof v);
+      std::memcpy(&v, row + k * r.dilation * r.pixel, sizeof v);
       m = m > v ? m : v;
     }
   }
@@ -51,16 +52,16 @@ __attribute__((target_clones("avx2", "default"))) void max_row(const float* in, 
     const int64_t start = ow * r.stride - r.pad;
     Floats m;
     if (ow >= inner_from && ow < inner_to && r.kernel == 3 && row_count == 3) {
-      m = window_max(in + start * r.in_pixel, rows, 3, 3, r);  // constants: unrolled
+      m = window_max(in + start * r.pixel, rows, 3, 3, r);  // constants: unrolled
     } else if (ow >= inner_from && ow < inner_to) {
-      m = window_max(in + start * r.in_pixel, rows, row_count, r.kernel, r);
+      m = window_max(in + start * r.pixel, rows, row_count, r.kernel, r);
     } else {  // the window's columns inside: start + k * dilation in [0, in_width)
       const int64_t lo = start >= 0 ? 0 : (-start + r.dilation - 1) / r.dilation;
       const int64_t hi = std::min(r.kernel, (r.in_width - start + r.dilation - 1) / r.dilation);
-      const float* first = in + (start + lo * r.dilation) * r.in_pixel;
+      const float* first = in + (start + lo * r.dilation) * r.pixel;
       m = window_max(first, rows, row_count, std::max<int64_t>(hi - lo, 0), r);
     }
-    std::memcpy(out + ow * r.out_pixel, &m, sizeof m);
+    std::memcpy(out + ow * r.pixel, &m, sizeof m);
   }
 }
 
@@ -105,8 +106,7 @@ void MaxPoolChannelsInner::run(const KernelArgs& args) {
   const int64_t ih = w.in[0], iw = w.in[1], oh = w.out[0], ow = w.out[1];
   const Row row{.in_width = iw,
                 .out_width = ow,
-                .in_pixel = block_,
-                .out_pixel = block_,
+                .pixel = block_,
                 .in_row = iw * block_,
                 .kernel = w.kernel[1],
                 .stride = w.stride[1],
