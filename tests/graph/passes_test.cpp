@@ -112,6 +112,26 @@ TEST(Passes, DropIdentityKeepsOutputName) {
   EXPECT_EQ(graph.values[graph.nodes[0].inputs[0]].name, "input");
 }
 
+TEST(Passes, DropsPoolsOfOneElementWindows) {
+  using A = std::vector<onnx::AttributeProto>;
+  const auto one = ModelBuilder::attr("kernel_shape", std::vector<int64_t>{1, 1});
+  const auto unit_strides = ModelBuilder::attr("strides", std::vector<int64_t>{1, 1});
+  ModelBuilder b("pools", 13);
+  std::string x = b.input("input", {1, 4, 6, 6});
+  x = b.node("AveragePool", {x}, {1, 4, 6, 6}, A{one, unit_strides});  // dropped
+  x = b.node("MaxPool", {x}, {1, 4, 6, 6}, A{one});                    // dropped
+  x = b.node("MaxPool", {x}, {1, 4, 3, 3},
+             A{one, ModelBuilder::attr("strides", std::vector<int64_t>{2, 2})});  // subsamples
+  x = b.node("AveragePool", {x}, {1, 4, 1, 1},
+             A{ModelBuilder::attr("kernel_shape", std::vector<int64_t>{3, 3})});
+  b.output(x);
+  Graph graph = drop_identities(load(b, false));
+  ASSERT_EQ(graph.nodes.size(), 2u);
+  EXPECT_EQ(graph.nodes[0].op, "MaxPool");
+  EXPECT_EQ(graph.values[graph.nodes[0].inputs[0]].name, "input");
+  EXPECT_EQ(graph.nodes[1].op, "AveragePool");
+}
+
 // A Slice is a view when its result is one block of its input's bytes: one axis sliced with
 // step 1 and every dim before that axis 1.
 TEST(Passes, MarksContiguousSlicesAsViewsAtTheirOffset) {

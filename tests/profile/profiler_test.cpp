@@ -117,7 +117,8 @@ TEST(Profiler, JsonRoundTrip) {
 }
 
 TEST(Profiler, CheckComparesWholeRunsWithTheSumOfOps) {
-  auto rows = check_profile(fixture().profile, "p.json", fixture().models, 2, 1, nullptr, false);
+  auto rows = check_profile(fixture().profile, "p.json", fixture().models,
+                            {.runs = 2, .warmup = 1, .passes = 2});
   ASSERT_EQ(rows.size(), 1u);  // cpu:0 only: cuda:0 is estimated
   EXPECT_EQ(rows[0].processor, "cpu:0");
   EXPECT_GT(rows[0].measured_ms, 0);

@@ -70,8 +70,12 @@ void run_check(const ProfileArgs& args, Context& context, std::ostream* progress
   if (paths.empty())
     for (const auto& m : profile.models) paths.push_back(m.path);
   auto models = load_models_to_profile(paths, parse_shapes(args.shapes));
-  auto rows =
-      check_profile(profile, args.check, models, args.runs, args.warmup, progress, terminal);
+  auto rows = check_profile(profile, args.check, models,
+                            {.runs = args.runs,
+                             .warmup = args.warmup,
+                             .passes = args.passes,
+                             .progress = progress,
+                             .terminal = terminal});
   if (args.json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : rows)
@@ -200,7 +204,7 @@ void add_profile_command(CLI::App& app, Context& context) {
       ->add_option("--passes", args->passes,
                    "Split the runs over this many passes over all models (each pass "
                    "compiles them again): a slow phase of the machine then falls on a part of "
-                   "every op's samples")
+                   "every op's samples (--check spreads its whole runs likewise)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command

@@ -1,5 +1,6 @@
 #include "cos/graph/passes.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cos/common/error.h"
@@ -33,6 +34,19 @@ void redirect_uses(Graph& graph, int from, int to) {
       if (in == from) in = to;
     }
   }
+}
+
+// A pool whose window is one element at every position: its output is its input.
+bool is_identity_pool(const Node& node) {
+  if (node.op != "MaxPool" && node.op != "AveragePool") return false;
+  if (node.outputs.size() > 1 && node.outputs[1] >= 0) return false;  // MaxPool's indices
+  auto all_equal = [&](const std::string& key, int64_t value) {
+    auto list = node.attr_ints(key);
+    return std::all_of(list.begin(), list.end(), [&](int64_t v) { return v == value; });
+  };
+  // (auto_pad pads nothing for such a window; dilations do not widen it)
+  return !node.attr_ints("kernel_shape").empty() && all_equal("kernel_shape", 1) &&
+         all_equal("strides", 1) && all_equal("pads", 0);
 }
 
 }  // namespace
@@ -70,7 +84,7 @@ Graph fold_constants(Graph graph, int64_t max_elements) {
 
 Graph drop_identities(Graph graph) {
   for (auto& node : graph.nodes) {
-    bool is_identity = node.op == "Identity";
+    bool is_identity = node.op == "Identity" || is_identity_pool(node);
     bool is_dropout = node.op == "Dropout" && (node.outputs.size() < 2 || node.outputs[1] < 0 ||
                                                graph.values[node.outputs[1]].consumers.empty());
     if (!(is_identity || is_dropout) || node.inputs.empty() || node.inputs[0] < 0) continue;

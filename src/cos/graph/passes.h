@@ -11,7 +11,8 @@ namespace cosched {
 // shaped value) by its constant result. Results above `max_elements` are left unfolded.
 Graph fold_constants(Graph graph, int64_t max_elements = int64_t{1} << 24);
 
-// Removes Identity, and Dropout whose mask output is unused (inference semantics).
+// Removes Identity, a pool with a one-element window (kernel 1, stride 1, no pads), and
+// Dropout whose mask output is unused (inference semantics).
 Graph drop_identities(Graph graph);
 
 // Folds a BatchNormalization into the Conv that feeds it (constant weights, the conv

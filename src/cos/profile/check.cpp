@@ -1,5 +1,6 @@
 #include "cos/profile/check.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -46,9 +47,10 @@ const ProfiledModel& profiled_model(const Profile& profile, const std::string& p
 }
 
 std::vector<CheckRow> check_profile(const Profile& profile, const std::string& profile_label,
-                                    const std::vector<ModelToProfile>& models, int runs, int warmup,
-                                    std::ostream* progress, bool terminal) {
-  if (runs < 1) fail("--runs {}: expected at least 1", runs);
+                                    const std::vector<ModelToProfile>& models,
+                                    const CheckOptions& options) {
+  if (options.runs < 1) fail("--runs {}: expected at least 1", options.runs);
+  const int passes = std::clamp(options.passes, 1, options.runs);  // no pass without a run
   std::vector<const ProfiledModel*> entries;
   for (const auto& model : models)
     entries.push_back(&profiled_model(profile, profile_label, model.path, model.hash));
@@ -56,41 +58,52 @@ std::vector<CheckRow> check_profile(const Profile& profile, const std::string& p
   for (const auto& p : profile.platform.processors)
     if (!p.estimated) processors.push_back(p.id);
   // Work in expected milliseconds: the profile's own sums.
+  std::vector<std::vector<double>> expected(processors.size());  // [processor][model]
   double total = 0;
-  for (const auto* entry : entries)
-    for (const auto& p : processors) total += (runs + warmup) * profile.model_ms(*entry, p);
-  Progress bar(progress, total, terminal);
-  double done = 0;
-  // As the profiler measured them: on each processor the models take turns, a run each.
-  std::vector<CheckRow> rows(models.size() * processors.size());
-  for (size_t p = 0; p < processors.size(); ++p) {
-    std::vector<std::unique_ptr<TimedRun>> timed;
-    std::vector<std::vector<double>> samples(models.size());
-    std::vector<double> expected;  // each model's sum of profiled steps here
-    for (size_t m = 0; m < models.size(); ++m) {
-      expected.push_back(profile.model_ms(*entries[m], processors[p]));
-      bar.update(done, fmt::format("compile {} on {}", models[m].name, processors[p]));
-      timed.push_back(std::make_unique<TimedRun>(models[m].graph, processors[p]));
+  const int warm_runs = options.warmup + (passes - 1) * std::min(options.warmup, 1);
+  for (size_t p = 0; p < processors.size(); ++p)
+    for (const auto* entry : entries) {
+      expected[p].push_back(profile.model_ms(*entry, processors[p]));
+      total += (options.runs + warm_runs) * expected[p].back();
     }
-    for (int i = 0; i < warmup + runs; ++i)
+  Progress bar(options.progress, total, options.terminal);
+  double done = 0;
+  std::vector<std::vector<std::vector<double>>> samples(
+      processors.size(), std::vector<std::vector<double>>(models.size()));
+  std::vector<std::vector<int>> changed(processors.size(), std::vector<int>(models.size()));
+  for (int pass = 0; pass < passes; ++pass) {
+    const int warmup = pass == 0 ? options.warmup : std::min(options.warmup, 1);
+    const int runs = runs_in_pass(options.runs, pass, passes);
+    for (size_t p = 0; p < processors.size(); ++p) {
+      std::vector<std::unique_ptr<TimedRun>> timed;
       for (size_t m = 0; m < models.size(); ++m) {
-        bar.update(done, fmt::format("{} on {}: run {}/{}", models[m].name, processors[p], i + 1,
-                                     warmup + runs));
-        const double ms = timed[m]->run();
-        done += expected[m];
-        if (i >= warmup) samples[m].push_back(ms);
+        bar.update(done, fmt::format("compile {} on {}", models[m].name, processors[p]));
+        timed.push_back(std::make_unique<TimedRun>(models[m].graph, processors[p]));
+        changed[p][m] =
+            std::max(changed[p][m],
+                     changed_kernels(timed[m]->executor(), entries[m]->steps.at(processors[p])));
       }
-    for (size_t m = 0; m < models.size(); ++m) {
-      CheckRow row{models[m].name, processors[p], summarize_spread(samples[m]).median_ms,
-                   expected[m], 0};
-      row.changed_kernels =
-          changed_kernels(timed[m]->executor(), entries[m]->steps.at(processors[p]));
-      row.steps = static_cast<int>(entries[m]->steps.at(processors[p]).size());
-      row.error_pct = 100 * (row.profiled_ms - row.measured_ms) / row.measured_ms;
-      rows[m * processors.size() + p] = row;
+      for (int i = 0; i < warmup + runs; ++i)
+        for (size_t m = 0; m < models.size(); ++m) {
+          bar.update(done, fmt::format("{} on {}: pass {}/{}", models[m].name, processors[p],
+                                       pass + 1, passes));
+          const double ms = timed[m]->run();
+          done += expected[p][m];
+          if (i >= warmup) samples[p][m].push_back(ms);
+        }
     }
   }
   bar.finish();
+  std::vector<CheckRow> rows;
+  for (size_t m = 0; m < models.size(); ++m)
+    for (size_t p = 0; p < processors.size(); ++p) {
+      CheckRow row{models[m].name, processors[p], summarize_spread(samples[p][m]).median_ms,
+                   expected[p][m]};
+      row.changed_kernels = changed[p][m];
+      row.steps = static_cast<int>(entries[m]->steps.at(processors[p]).size());
+      row.error_pct = 100 * (row.profiled_ms - row.measured_ms) / row.measured_ms;
+      rows.push_back(row);
+    }
   return rows;
 }
 

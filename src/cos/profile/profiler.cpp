@@ -160,10 +160,6 @@ class Profiler {
                          [&](const auto& m) { return m.hash == model.hash; });
   }
 
-  int share(int runs, int pass) const {
-    return runs * (pass + 1) / passes() - runs * pass / passes();
-  }
-
   // The untimed runs of `model` on `p` in this pass (later passes need one run to bring it
   // back into the caches); returns its timed runs in this pass. On the first pass a short
   // model gets more runs, to at least min_seconds of timed runs.
@@ -184,7 +180,7 @@ class Profiler {
       progress_.add_total((visit.runs - options_.runs) * unit);
       if (warmup == 0) record_run(model, p, ms);  // the sizing run counts
     }
-    return share(visit.runs, pass) - (pass == 0 && warmup == 0 ? 1 : 0);
+    return runs_in_pass(visit.runs, pass, passes()) - (pass == 0 && warmup == 0 ? 1 : 0);
   }
 
   // One timed run of `model` on `p`; `left` more follow in this pass.

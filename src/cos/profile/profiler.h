@@ -21,7 +21,7 @@ struct ModelToProfile {
 struct ProfileOptions {
   int runs = 10;  // timed runs of each model on each processor, at least
   // More runs for short models: as many as fill this many seconds (at most 200).
-  double min_seconds = 0.5;
+  double min_seconds = 1.0;
   int warmup = 2;   // untimed runs first
   int passes = 10;  // the runs are split over this many passes over all models
   // Measure the slow-down of every pair of measured processors, with a second process

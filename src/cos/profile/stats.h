@@ -23,6 +23,11 @@ Spread summarize_op_samples(std::vector<double> samples_ms);
 // speed over minutes, which slows every run of a stretch alike.
 std::vector<double> ratios_to_local_median(const std::vector<double>& runs_ms, size_t reach);
 
+// Pass `pass`'s share of `runs` runs split as evenly as can be over `passes` passes.
+inline int runs_in_pass(int runs, int pass, int passes) {
+  return runs * (pass + 1) / passes - runs * pass / passes;
+}
+
 // A transfer line fitted by least squares to (bytes, ms) points: ms = latency_ms +
 // bytes / (bandwidth_gbps * 1e6); `residual_ms` is the root mean square of the misses.
 struct TransferFit {
