@@ -218,7 +218,7 @@ TEST(Runtime, OpenLoopAndBadOptions) {
 }
 
 // The measured pick runs the best simulated distinct plans in alternating rounds and keeps
-// the one with the highest median weighted mix.
+// the best simulated unless another measured clearly faster.
 TEST(MeasuredPick, RunsTheBestSimulatedPlansAndKeepsTheFastest) {
   test::TempDir dir;
   auto [problem, heft] = plan_models({save_builtin(dir, 0), save_builtin(dir, 1)}, "heft");
@@ -238,16 +238,14 @@ TEST(MeasuredPick, RunsTheBestSimulatedPlansAndKeepsTheFastest) {
   const auto ranked = rank_by_simulation(problem, contenders);
   ASSERT_EQ(trials.size(), std::min<size_t>(3, ranked.size()));
   EXPECT_EQ(lines.size(), 2 * trials.size());
-  const Trial* best = &trials[0];
   for (size_t i = 0; i < trials.size(); ++i) {
     EXPECT_EQ(trials[i].origin, contenders[ranked[i].index].first);  // best simulated first
     EXPECT_NE(trials[i].origin, "heft again");                       // the same plan runs once
     ASSERT_EQ(trials[i].measured_mix_per_s.size(), 2u);
     for (double mix : trials[i].measured_mix_per_s) EXPECT_GT(mix, 0);
     EXPECT_GT(trials[i].predicted_mix_per_s, 0);
-    if (trials[i].median_mix_per_s > best->median_mix_per_s) best = &trials[i];
   }
-  EXPECT_EQ(pick.origin, best->origin);
+  EXPECT_EQ(pick.origin, trials[measured_winner(trials, options.margin)].origin);
   const auto& won = std::find_if(contenders.begin(), contenders.end(), [&](const auto& c) {
                       return c.first == pick.origin;
                     })->second;
@@ -264,6 +262,21 @@ TEST(MeasuredPick, RunsTheBestSimulatedPlansAndKeepsTheFastest) {
     EXPECT_TRUE(trials[i].origin == "model" || trials[i].origin == "single") << trials[i].origin;
   options.plans = 0;
   EXPECT_THROW(pick_by_running(problem, contenders, options), Error);
+}
+
+TEST(MeasuredPick, KeepsTheBestSimulatedUnlessAnotherWinsEveryRoundByTheMargin) {
+  auto trials = [](std::vector<std::vector<double>> mixes) {
+    std::vector<Trial> all;
+    for (auto& mix : mixes) all.push_back({"", 0, mix, 0});
+    return all;
+  };
+  EXPECT_EQ(measured_winner(trials({{100, 100, 100}, {110, 99, 110}}), 0.03), 0u);   // lost once
+  EXPECT_EQ(measured_winner(trials({{100, 100, 100}, {102, 102, 102}}), 0.03), 0u);  // 2%: noise
+  EXPECT_EQ(measured_winner(trials({{100, 100, 100}, {105, 104, 106}}), 0.03), 1u);
+  // Rounds are compared pairwise: a slow round slows every plan in it.
+  EXPECT_EQ(measured_winner(trials({{100, 60, 100}, {105, 63, 106}, {99, 99, 99}}), 0.03), 1u);
+  EXPECT_EQ(measured_winner(trials({{100, 100}, {105, 106}, {110, 108}}), 0.03), 2u);
+  EXPECT_EQ(measured_winner(trials({{100}}), 0.03), 0u);
 }
 
 }  // namespace

@@ -19,6 +19,25 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
+size_t measured_winner(const std::vector<Trial>& trials, double margin) {
+  size_t won = 0;
+  double best_lead = 1 + margin;
+  for (size_t i = 1; i < trials.size(); ++i) {
+    const auto& mine = trials[i].measured_mix_per_s;
+    const auto& first = trials[0].measured_mix_per_s;
+    std::vector<double> ratios;
+    for (size_t r = 0; r < std::min(mine.size(), first.size()); ++r)
+      ratios.push_back(first[r] > 0 ? mine[r] / first[r] : 0);
+    if (ratios.empty() || *std::min_element(ratios.begin(), ratios.end()) <= 1) continue;
+    const double lead = median(ratios);
+    if (lead > best_lead) {
+      best_lead = lead;
+      won = i;
+    }
+  }
+  return won;
+}
+
 Pick pick_by_running(const Problem& problem, const Contenders& contenders,
                      const MeasuredPickOptions& options, std::vector<Trial>* trials) {
   if (options.plans < 1 || options.rounds < 1 || !(options.seconds > 0))
@@ -64,11 +83,8 @@ Pick pick_by_running(const Problem& problem, const Contenders& contenders,
             runs[i].origin, runs[i].measured_mix_per_s.back(), runs[i].predicted_mix_per_s));
     }
   }
-  size_t won = 0;
-  for (size_t i = 0; i < count; ++i) {
-    runs[i].median_mix_per_s = median(runs[i].measured_mix_per_s);
-    if (runs[i].median_mix_per_s > runs[won].median_mix_per_s) won = i;
-  }
+  for (Trial& run : runs) run.median_mix_per_s = median(run.measured_mix_per_s);
+  const size_t won = measured_winner(runs, options.margin);
   const auto& [origin, plan] = contenders[ranked[won].index];
   Pick pick{empty_plan(problem, "cos"), origin, ranked[won].period_ms, ranked[won].meets_slos,
             fmt::format("ran best of {} plans: {:.1f} req/s, simulated {:.1f}", count,

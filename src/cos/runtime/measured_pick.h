@@ -9,9 +9,13 @@
 namespace cosched {
 
 struct MeasuredPickOptions {
-  double seconds = 8;                                   // of running, over every plan and round
-  int plans = 4;                                        // the best simulated contenders that run
-  int rounds = 3;                                       // each plan runs once a round, in turn
+  double seconds = 8;  // of running, over every plan and round
+  int plans = 4;       // the best simulated contenders that run
+  int rounds = 3;      // each plan runs once a round, in turn
+  // How much faster than the best simulated plan another must run to replace it: in every
+  // round, and by this fraction in the median of the rounds (a shared machine's speed moves
+  // 5-20% between runs seconds apart, so a smaller lead is as likely noise).
+  double margin = 0.03;
   std::function<void(const std::string&)> on_progress;  // a line per run
   // Contenders (by name) that run too, whatever their simulated rank: cos passes the
   // baselines', so that its pick is measured against each of them.
@@ -29,10 +33,15 @@ struct Trial {
 // Picks by running: the `plans` contenders the simulator ranks best (rank_by_simulation;
 // only those meeting every SLO when some do) and those named in `also_run` run for real
 // under the problem's workload, in rounds that alternate them so that a slowdown of the
-// machine falls on all; the highest median weighted mix (mix_throughput: what the planners
-// maximise) wins. The simulator ranks, the machine decides where the simulation is off.
-// `trials` receives each run's figure.
+// machine falls on all; the weighted mix (mix_throughput: what the planners maximise) decides
+// as measured_winner says. The simulator ranks, the machine decides where the simulation is
+// clearly off. `trials` receives each run's figure.
 Pick pick_by_running(const Problem& problem, const Contenders& contenders,
                      const MeasuredPickOptions& options, std::vector<Trial>* trials = nullptr);
+
+// Which trial wins: the first (the best simulated) unless another ran faster than it in
+// every round and by more than `margin` in the median of their per-round ratios; of those,
+// the one with the highest such median.
+size_t measured_winner(const std::vector<Trial>& trials, double margin);
 
 }  // namespace cosched
