@@ -84,6 +84,58 @@ TEST(CpuBackend, FusesTheGeluPatternIntoOneStep) {
 // SiLU as exporters write it: the conv (or linear) output read by both the Sigmoid and the
 // Mul. One step, and each variant, with oneDNN's swish post-op or with silu_in_place after the
 // primitive, gives the reference's result.
+// Our own GEMM over packed weights: rows left over after the 6-row tiles, columns past the
+// last whole 16-column panel, depth over one 256-deep slice, a bias, a Relu, none of them.
+TEST(CpuBackend, OwnPackedGemmMatchesTheReference) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "the own GEMM needs AVX2 and FMA";
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  struct Case {
+    Shape x;
+    int64_t out;
+    std::string head;  // Gemm (+ bias), linear (MatMul + Add), MatMul (no bias)
+    bool relu;
+  };
+  for (const Case& c : std::vector<Case>{{{1, 13, 300}, 37, "linear", false},
+                                         {{7, 20}, 32, "Gemm", true},
+                                         {{1, 600}, 5, "MatMul", false},
+                                         {{12, 16}, 48, "linear", true}}) {
+    ModelBuilder b("gemm", 3);
+    std::string x = b.input("x", c.x);
+    std::vector<float> weights(c.x.back() * c.out);
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = std::sin(0.37f * i);
+    std::string y = c.head == "Gemm"     ? b.gemm(x, c.out)
+                    : c.head == "linear" ? b.linear(x, c.out)
+                                         : b.matmul(x, b.constant(weights, {c.x.back(), c.out}));
+    if (c.relu) y = b.relu(y);
+    b.output(y);
+    Graph graph = import_model_bytes(b.serialize(), "gemm");
+    std::vector<const Node*> group;
+    for (const Node& node : graph.nodes) group.push_back(&node);
+    ReferenceBackend reference;
+    GraphExecutor on_reference(graph, reference);
+    Tensor input = test::random_input(graph.values[graph.inputs[0]], 3);
+    std::vector<double> e = to_doubles(on_reference.run({input})[0]);
+    KernelArgs args;
+    args.inputs = {input.bytes.data()};
+    std::vector<float> out(e.size());
+    args.outputs = {out.data()};
+    int own = 0;
+    for (int v = 0; v < dnnl_ops::matmul_variants(group); ++v) {
+      auto kernel = dnnl_ops::matmul(context, graph, group, v);
+      if (!kernel || !kernel->implementation().starts_with("own packed gemm")) continue;
+      ++own;
+      EXPECT_EQ(kernel->implementation().ends_with("+ relu"), c.relu);
+      std::fill(out.begin(), out.end(), std::nanf(""));
+      kernel->run(args);
+      for (size_t i = 0; i < e.size(); ++i)
+        ASSERT_NEAR(out[i], e[i], 1e-4 * (1 + std::abs(e[i]))) << c.head << " at " << i;
+    }
+    EXPECT_EQ(own, 1) << c.head;
+  }
+}
+
 TEST(CpuBackend, FusesSwishIntoOneStepAndEveryVariantMatchesTheReference) {
   DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
   context.stream = dnnl::stream(context.engine);

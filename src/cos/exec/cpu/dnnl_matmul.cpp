@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/cpu/packed_gemm.h"
 
 namespace cosched::dnnl_ops {
 
@@ -10,12 +11,14 @@ using dnnl::memory;
 
 namespace {
 
-// Constant weights copied with their last two dims stored the other way round, or packed in
-// oneDNN's preferred layout, or any weights read as they are. The first is kept unless another
-// times 10% faster: timed alone, with the weights hot in cache, it ties, but in a model, where
-// they come from memory, it was faster on an AVX2 Zen 3 (vit_b_16 on one core: 514 -> 442-452 ms,
-// its MatMul+Add steps 480 -> 375 ms; oneDNN's sgemm reads B better that way round).
-enum Variant { transposed_weights, packed_weights, plain_weights, count };
+// Our own GEMM over constant weights packed once (PackedGemm, where it applies: 2-D, a bias per
+// column, no activation but Relu); then oneDNN's over constant weights copied with their last
+// two dims stored the other way round, or packed in oneDNN's preferred layout, or any weights
+// read as they are. The first that builds is kept unless another times 10% faster: timed alone,
+// with the weights hot in cache, they tie, but in a model, where the weights come from memory,
+// the earlier ones ran faster on an AVX2 Zen 3 (vit_b_16 on one core: oneDNN's plain weights
+// 514 ms, the swapped copy 442-452; our own GEMM then 4% under the copy, in 5 of 6 pairs).
+enum Variant { own_packed, transposed_weights, packed_weights, plain_weights, count };
 
 // `dims` as the matmul reads them, over row-major data stored with the last two dims
 // swapped when `transposed`.
@@ -95,8 +98,18 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
     bias_desc = plain_desc(Shape(padded_to(rows_cols, rank)));
     for (double v : to_doubles(*bias)) bias_data.push_back(static_cast<float>(v * beta));
   }
-  dnnl::primitive_attr attr = user_scratchpad();
   const auto activations = group.subspan(first_activation);
+  if (variant == own_packed) {
+    const bool relu = activations.size() == 1 && activations[0]->op == "Relu";
+    const bool bias_per_column =
+        !bias || (element_count(bias->shape) == y.back() && bias->shape.back() == y.back());
+    if (!b_constant || b_constant->dtype != DType::f32 || trans_a || alpha != 1.0f || rank != 2 ||
+        b.size() != 2 || !bias_per_column || !first_half || (!activations.empty() && !relu))
+      return nullptr;
+    return PackedGemm::make(context, y[0], a[1], y[1], b_constant->data<float>(), trans_b,
+                            std::move(bias_data), relu);
+  }
+  dnnl::primitive_attr attr = user_scratchpad();
   const bool own_silu = first_half && ends_in_swish(activations);
   attr.set_post_ops(
       eltwise_post_ops(graph, own_silu ? activations.first(activations.size() - 2) : activations));
@@ -111,7 +124,7 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
   } catch (const dnnl::error&) {
     return nullptr;
   }
-  static const char* names[] = {"transposed", "packed", "plain"};
+  static const char* names[] = {"own", "transposed", "packed", "plain"};
   auto kernel = std::make_unique<DnnlKernel>(
       context, "dnnl:" + impl_name(pd) + " (" + names[variant] + ")" + (own_silu ? " + silu" : ""));
   memory a_user(a_desc, context.engine, nullptr), y_user(plain_desc(y), context.engine, nullptr);
