@@ -173,7 +173,10 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
       slow.add({s.processor, s.busy, fmt::format("{:.2f}x", s.factor)});
     slow.print(context.out);
   }
-  context.out << '\n';
+  const bool stalls =
+      std::any_of(profile.platform.processors.begin(), profile.platform.processors.end(),
+                  [](const Processor& p) { return p.stalls_per_s > 0; });
+  if (stalls || profile.switch_latency_ms) context.out << '\n';
   for (const auto& p : profile.platform.processors)
     if (p.stalls_per_s > 0)
       context.out << fmt::format(
