@@ -28,7 +28,8 @@ class PackedGemm : public DnnlKernel {
   int64_t m_, k_, n_;
   std::vector<float> bias_;
   bool relu_;
-  std::unique_ptr<float[], void (*)(void*)> panels_;  // [n / 16][k][16], 64-byte aligned
+  // B: [k / 256][n / 16][256][16] (the last slice shallower), 64-byte aligned
+  std::unique_ptr<float[], void (*)(void*)> panels_;
 };
 
 }  // namespace cosched
