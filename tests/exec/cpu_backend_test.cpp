@@ -127,10 +127,16 @@ TEST(CpuBackend, OwnPackedGemmMatchesTheReference) {
       if (!kernel || !kernel->implementation().starts_with("own packed gemm")) continue;
       ++own;
       EXPECT_EQ(kernel->implementation().ends_with("+ relu"), c.relu);
-      std::fill(out.begin(), out.end(), std::nanf(""));
-      kernel->run(args);
-      for (size_t i = 0; i < e.size(); ++i)
-        ASSERT_NEAR(out[i], e[i], 1e-4 * (1 + std::abs(e[i]))) << c.head << " at " << i;
+      const int team = omp_get_max_threads();
+      for (int threads : {1, 2}) {  // two threads split the panels
+        omp_set_num_threads(threads);
+        std::fill(out.begin(), out.end(), std::nanf(""));
+        kernel->run(args);
+        omp_set_num_threads(team);
+        for (size_t i = 0; i < e.size(); ++i)
+          ASSERT_NEAR(out[i], e[i], 1e-4 * (1 + std::abs(e[i])))
+              << c.head << " on " << threads << " threads at " << i;
+      }
     }
     EXPECT_EQ(own, 1) << c.head;
   }
