@@ -80,7 +80,7 @@ constexpr Tile kTiles[kRows + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>,
 std::unique_ptr<PackedGemm> PackedGemm::make(const DnnlContext& context, int64_t m, int64_t k,
                                              int64_t n, const float* b, bool b_transposed,
                                              std::vector<float> bias, bool relu) {
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || k == 0) return nullptr;
   std::unique_ptr<PackedGemm> gemm(new PackedGemm(context, m, k, n, std::move(bias), relu));
   const int64_t panels = (n + kColumns - 1) / kColumns;
   const size_t bytes = static_cast<size_t>(panels * k * kColumns) * sizeof(float);

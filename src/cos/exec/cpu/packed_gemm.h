@@ -15,8 +15,8 @@ namespace cosched {
 // (fc1, 197x768 by 768x3072: 10.2 against 11.4 ms on one core). The threads split the panels.
 class PackedGemm : public DnnlKernel {
  public:
-  // nullptr where the CPU lacks AVX2 or FMA. `b` is K x N, or N x K when `b_transposed`;
-  // `bias` is empty or N values.
+  // nullptr where the CPU lacks AVX2 or FMA, or k is 0 (nothing would write C). `b` is
+  // K x N, or N x K when `b_transposed`; `bias` is empty or N values.
   static std::unique_ptr<PackedGemm> make(const DnnlContext& context, int64_t m, int64_t k,
                                           int64_t n, const float* b, bool b_transposed,
                                           std::vector<float> bias, bool relu);
