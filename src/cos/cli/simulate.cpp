@@ -33,9 +33,11 @@ void add_simulate_command(CLI::App& app, Context& context) {
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Seed of the open loop's arrivals")
       ->capture_default_str();
-  command->add_option("--duration", options->duration,
-                      "Saturate: measure the window a `cos run --duration` this long measures "
-                      "(after its 0.5 s warm-up; default: a few dozen rounds)");
+  command->add_option(
+      "--duration", options->duration,
+      "Saturate: measure the window a `cos run --duration` this long measures "
+      "(after its 0.5 s warm-up; default: a few dozen rounds, at least 2 s where runs "
+      "vary)");
   command->add_option("--trace", options->trace, "Write a Chrome/Perfetto trace");
   command->add_option("--gantt", options->gantt, "Write an SVG Gantt chart of one period");
   command->add_flag("--json", options->json, "Print JSON");

@@ -67,7 +67,8 @@ struct SimResult {
 // runs there vary as measured), and later by the processor's stalls it runs into (the
 // processor's measured stalls, drawn in time: one delays every request queued there at
 // once). As in the runtime, a tenant has at most request_contexts()
-// requests in progress; the others wait for one. Deterministic for a seed.
+// requests in progress; the others wait for one. Saturation with jitter or stalls measures
+// at least 2 s of rounds. Deterministic for a seed.
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options = {});
 
 // Saturate: the requests a tenant of weight w sends in round r (w per round on average,
