@@ -5,20 +5,11 @@
 #include <algorithm>
 
 #include "cos/common/error.h"
+#include "cos/common/percentile.h"
 #include "cos/runtime/runtime.h"
 #include "cos/sim/simulator.h"
 
 namespace cosched {
-namespace {
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-}  // namespace
-
 size_t measured_winner(const std::vector<Trial>& trials, double margin) {
   size_t won = 0;
   double best_lead = 1 + margin;
