@@ -60,7 +60,7 @@ std::vector<CheckRow> check_profile(const Profile& profile, const std::string& p
   // Work in expected milliseconds: the profile's own sums.
   std::vector<std::vector<double>> expected(processors.size());  // [processor][model]
   double total = 0;
-  const int warm_runs = options.warmup + (passes - 1) * std::min(options.warmup, 1);
+  const int warm_runs = warmup_runs(options.warmup, passes);
   for (size_t p = 0; p < processors.size(); ++p)
     for (const auto* entry : entries) {
       expected[p].push_back(profile.model_ms(*entry, processors[p]));
@@ -72,7 +72,7 @@ std::vector<CheckRow> check_profile(const Profile& profile, const std::string& p
       processors.size(), std::vector<std::vector<double>>(models.size()));
   std::vector<std::vector<int>> changed(processors.size(), std::vector<int>(models.size()));
   for (int pass = 0; pass < passes; ++pass) {
-    const int warmup = pass == 0 ? options.warmup : std::min(options.warmup, 1);
+    const int warmup = warmup_in_pass(options.warmup, pass);
     const int runs = runs_in_pass(options.runs, pass, passes);
     for (size_t p = 0; p < processors.size(); ++p) {
       std::vector<std::unique_ptr<TimedRun>> timed;

@@ -102,8 +102,7 @@ class Profiler {
       double pair_max = 0;
       for (const Processor* p : measured_) {
         double s = roofline_s(model.graph, *p);
-        total +=
-            (options_.warmup + std::min(options_.warmup, 1) * (passes() - 1) + options_.runs) * s;
+        total += (warmup_runs(options_.warmup, passes()) + options_.runs) * s;
         pair_max = std::max(pair_max, s);
       }
       if (concurrency()) total += pairs() * (concurrent_runs() + 1) * 2 * pair_max;
@@ -166,7 +165,7 @@ class Profiler {
   int warm_up(const ModelToProfile& model, const Processor& p, TimedRun& run, int pass) {
     Visit& visit = visits_[{model.hash, p.id}];
     const double unit = roofline_s(model.graph, p);
-    const int warmup = pass == 0 ? options_.warmup : std::min(options_.warmup, 1);
+    const int warmup = warmup_in_pass(options_.warmup, pass);
     double ms = 0;
     for (int i = 0; i < std::max(warmup, pass == 0 ? 1 : 0); ++i) {
       progress_.update(done_, fmt::format("{} on {}: pass {}/{}, warm-up", model.name, p.id,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -26,6 +27,15 @@ std::vector<double> ratios_to_local_median(const std::vector<double>& runs_ms, s
 // Pass `pass`'s share of `runs` runs split as evenly as can be over `passes` passes.
 inline int runs_in_pass(int runs, int pass, int passes) {
   return runs * (pass + 1) / passes - runs * pass / passes;
+}
+// Untimed runs of a model in pass `pass`: `warmup` in the first, then one to bring it back
+// into the caches (none where `warmup` is 0).
+inline int warmup_in_pass(int warmup, int pass) {
+  return pass == 0 ? warmup : std::min(warmup, 1);
+}
+// Untimed runs of a model over all `passes` passes.
+inline int warmup_runs(int warmup, int passes) {
+  return warmup_in_pass(warmup, 0) + (passes - 1) * warmup_in_pass(warmup, 1);
 }
 
 // A transfer line fitted by least squares to (bytes, ms) points: ms = latency_ms +
