@@ -11,8 +11,11 @@
 # period the plans are searched for); CLIENTS plans for and runs a closed loop instead.
 # The cos plan is picked by running its best simulated plans for TUNE seconds (`cos plan
 # --tune`; 0: picked by the simulator alone).
+# MIX_PLATFORM=gpu: every strategy on one platform of all cores as one cpu processor plus
+# cuda:0 (`cos platform detect`), profiled without concurrency runs (the device tool's time
+# is short); `single` then means the one fastest of those processors.
 # Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS] [TUNE]
-# (results in .cache/runtime-mixes)
+# (results in .cache/runtime-mixes, or $MIX_OUT)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cos=${1:-build}/cos
@@ -21,25 +24,32 @@ reps=${3:-2}
 clients=${4:-}
 tune=${5:-12}
 workload=${clients:+--clients $clients}
-out=.cache/runtime-mixes
+out=${MIX_OUT:-.cache/runtime-mixes}
 mkdir -p "$out"
 mixes=("resnet18 mobilenet_v2 squeezenet1_1"
        "googlenet efficientnet_b0 shufflenet_v2_x1_0"
        "mobilenet_v2 squeezenet1_1 shufflenet_v2_x1_0 efficientnet_b0")
 strategies=(single model layer heft cos)
-$cos platform detect --split 1,1 -o $out/cpu2.json >/dev/null
-$cos platform detect -o $out/cpu01.json >/dev/null
+if [[ ${MIX_PLATFORM:-split} == gpu ]]; then
+  split=gpu whole=gpu profile_args="--no-concurrency --runs 8"
+  $cos platform detect -o $out/gpu.json >/dev/null
+else
+  split=cpu2 whole=cpu01 profile_args=""
+  $cos platform detect --split 1,1 -o $out/cpu2.json >/dev/null
+  $cos platform detect -o $out/cpu01.json >/dev/null
+fi
 for i in "${!mixes[@]}"; do
   models=$(for m in ${mixes[$i]}; do echo "models/$m.onnx"; done)
   args=$(for m in $models; do echo "--model $m"; done)
-  $cos profile --platform $out/cpu2.json $models -o $out/mix$i-profile2.json --quiet
-  $cos profile --platform $out/cpu01.json $models -o $out/mix$i-profile01.json --quiet --no-concurrency
+  $cos profile --platform $out/$split.json $models -o $out/mix$i-profile-$split.json --quiet $profile_args
+  if [[ $whole != "$split" ]]; then
+    $cos profile --platform $out/$whole.json $models -o $out/mix$i-profile-$whole.json --quiet --no-concurrency
+  fi
   for s in "${strategies[@]}"; do
-    if [[ $s == single ]]; then platform=cpu01; else platform=cpu2; fi
-    p=${platform#cpu}
+    if [[ $s == single ]]; then platform=$whole; else platform=$split; fi
     pick=""
     if [[ $s == cos && $tune != 0 ]]; then pick="--tune $tune"; fi
-    $cos plan --platform $out/$platform.json --profile $out/mix$i-profile$p.json $args --strategy $s \
+    $cos plan --platform $out/$platform.json --profile $out/mix$i-profile-$platform.json $args --strategy $s \
       $workload $pick -o $out/mix$i-$s.json >/dev/null 2>&1
   done
   for r in $(seq 1 "$reps"); do
@@ -53,11 +63,11 @@ for i in "${!mixes[@]}"; do
   done
   # Whole-model runs on cpu:0 and cpu:1 after the mix's runs, to set against the profile's
   # (the predictions hold for the speed the machine was profiled at).
-  $cos profile --check $out/mix$i-profile2.json $models --json --quiet > $out/mix$i-check.json
+  $cos profile --check $out/mix$i-profile-$split.json $models --json --quiet > $out/mix$i-check.json
 done
-/usr/bin/python3 - "$out" "${#mixes[@]}" "$reps" "$clients" "${strategies[@]}" <<'PY'
+${PYTHON:-/usr/bin/python3} - "$out" "${#mixes[@]}" "$reps" "$clients" "$split" "${strategies[@]}" <<'PY'
 import json, statistics, sys
-out, n, reps, clients, strategies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+out, n, reps, clients, split, strategies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6:]
 median = statistics.median
 for i in range(n):
     runs = {s: [json.load(open(f"{out}/mix{i}-{s}.run{r}.json")) for r in range(1, reps + 1)] for s in strategies}
@@ -73,7 +83,7 @@ for i in range(n):
     mix = {s: median(sum(weights) * min(t["throughput"] / w for t, w in zip(r["tenants"], weights))
                      for r in runs[s]) for s in strategies}
     best_mix = max(mix[s] for s in strategies if s != "cos")
-    profiled = {m["name"]: m["whole_ms"] for m in json.load(open(f"{out}/mix{i}-profile2.json"))["models"]}
+    profiled = {m["name"]: m["whole_ms"] for m in json.load(open(f"{out}/mix{i}-profile-{split}.json"))["models"]}
     drift = {}
     for row in json.load(open(f"{out}/mix{i}-check.json"))["check"]:
         before = profiled[row["model"]][row["processor"]]

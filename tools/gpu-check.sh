@@ -2,7 +2,8 @@
 # The GPU checks, in one run on a machine with an NVIDIA GPU (the `device` tool, from the
 # repository root, with .gpu/ carried after tools/gpu-bundle.sh): the GPU tests (the
 # equivalence suite, the built-in models, ONNX node tests, the zoo against PyTorch), the
-# copy bandwidth, and batch-1 latency of cos against PyTorch eager on the same GPU.
+# copy bandwidth, batch-1 latency of cos against PyTorch eager on the same GPU, three tenant
+# mixes run for real on cpu + cuda:0 (bench/runtime_mixes.sh), and a measured profile.
 # Everything lands under $OUT (default ./gpu-out).
 # Usage: tools/gpu-check.sh [--quick]   (--quick: tests only, no zoo, no benchmarks)
 set -uo pipefail
@@ -35,6 +36,10 @@ driver=$(dirname "$(ldconfig -p | awk '/libcuda.so.1 /{print $NF; exit}')" 2>/de
 libpath="$root/lib:$libdirs:${driver:-/usr/lib/x86_64-linux-gnu}:/usr/local/nvidia/lib64"
 echo "library path: $libpath"
 run() { "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$@"; }
+# A `cos` that scripts can call by path (bench/runtime_mixes.sh takes the folder).
+mkdir -p "$root/wrap"
+printf '#!/bin/bash\nexec %q --library-path %q %q "$@"\n' "$root/lib/ld-linux-x86-64.so.2" \
+  "$libpath" "$root/bin/cos" > "$root/wrap/cos" && chmod +x "$root/wrap/cos"
 export COS_SOURCE_DIR=$PWD  # where the tests find models/ and .cache/
 [[ -e .cache/onnx-node ]] || { mkdir -p .cache && ln -s "$root/onnx-node" .cache/onnx-node; }
 run "$root/bin/cos" --version 2>/dev/null || run "$root/bin/cos" --help | head -3
@@ -82,6 +87,11 @@ PY
 for m in vgg11 vit_b_16; do
   run "$root/bin/cos" infer "models/$m.onnx" --input "models/$m.input.npy" --processor cuda:0 --repeat 10 --stats | tail -14
 done
+step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
+MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout 300 bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
+  | tee "$OUT/mixes.txt"
+tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
+
 step "a measured profile of this platform (cpu halves + cuda:0) for the planner"
 models7="resnet18 mobilenet_v2 squeezenet1_1 googlenet efficientnet_b0 shufflenet_v2_x1_0 vit_b_16"
 half=$(( $(nproc) / 2 ))
