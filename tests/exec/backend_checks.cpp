@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "cos/exec/graph_executor.h"
@@ -43,6 +44,40 @@ int check_builtin_models(Backend& backend, double tolerance) {
     }
   }
   return fused;
+}
+
+// Groups of three nodes in order; a group on `device` where `on_device(group)` says so and
+// the device supports every node of it. Each group ends before the next starts.
+MixedPlacement grouped_placement(const Graph& graph, Backend& host, Backend& device,
+                                 const std::function<bool(int)>& on_device) {
+  MixedPlacement placement;
+  const int n = static_cast<int>(graph.nodes.size()), groups = (n + 2) / 3;
+  for (int i = 0; i < n; ++i) placement.group.push_back(i / 3);
+  std::vector<bool> device_group(groups);
+  for (int g = 0; g < groups; ++g) {
+    device_group[g] = on_device(g);
+    for (int i = 3 * g; i < std::min(n, 3 * g + 3); ++i)
+      if (!device.supports(graph, graph.nodes[i])) device_group[g] = false;
+  }
+  for (int i = 0; i < n; ++i) placement.backend.push_back(device_group[i / 3] ? &device : &host);
+  placement.group_before.assign(groups, std::vector<bool>(groups, false));
+  for (int a = 0; a < groups; ++a)
+    for (int b = a + 1; b < groups; ++b) placement.group_before[a][b] = true;
+  return placement;
+}
+
+double worst_relative(const std::vector<Tensor>& expected, const std::vector<Tensor>& actual) {
+  double worst = 0;
+  for (size_t o = 0; o < expected.size(); ++o) {
+    const auto e = to_doubles(expected[o]), a = to_doubles(actual[o]);
+    double scale = 1e-6;
+    for (double x : e) scale = std::max(scale, std::abs(x));
+    for (size_t i = 0; i < e.size(); ++i) {
+      if (!std::isfinite(a[i])) return INFINITY;
+      worst = std::max(worst, std::abs(a[i] - e[i]) / scale);
+    }
+  }
+  return worst;
 }
 
 }  // namespace cosched::test

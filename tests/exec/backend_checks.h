@@ -1,7 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 
+#include "cos/exec/graph_executor.h"
 #include "cos/exec/kernel.h"
 
 namespace cosched::test {
@@ -13,5 +16,15 @@ Tensor random_input(const Value& value, uint64_t seed);
 // and expects every output within `tolerance` x its largest reference value, all finite.
 // Returns the number of fused steps (a step of several nodes) `backend` compiled.
 int check_builtin_models(Backend& backend, double tolerance);
+
+// Nodes in groups of three, in order, each group ending before the next starts; a group on
+// `device` where `on_device(group)` says so and the device supports its every node, else
+// on `host`.
+MixedPlacement grouped_placement(const Graph& graph, Backend& host, Backend& device,
+                                 const std::function<bool(int)>& on_device);
+
+// The largest difference of `actual` from `expected` relative to each output's largest
+// expected value (infinite where `actual` is not finite).
+double worst_relative(const std::vector<Tensor>& expected, const std::vector<Tensor>& actual);
 
 }  // namespace cosched::test

@@ -3,18 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <set>
 
 #include "cos/common/error.h"
 #include "cos/exec/backends.h"
 #include "cos/exec/graph_executor.h"
+#include "cos/exec/reference/reference_backend.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/builder.h"
 #include "cos/onnx/import.h"
 #include "cos/runtime/measured_pick.h"
 #include "cos/sched/from_graph.h"
 #include "cos/sched/strategy.h"
+#include "support/host_device.h"
 #include "support/sched_support.h"
 #include "support/test_support.h"
 
@@ -135,6 +138,73 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
     EXPECT_GE(result.tenants[t].contexts, 1);
     EXPECT_LE(result.tenants[t].contexts, runs);
   }
+}
+
+using BackendOf = std::function<std::unique_ptr<Backend>(const std::string& processor)>;
+
+// Runs the cos plan of two built-in models on cpu:0 + cpu:1, its processors' backends from
+// `backend_of`; every request completes, and the first 40 give the results of a sequential
+// reference run: the largest difference relative to each output's largest value.
+double run_against_sequential(const BackendOf& backend_of) {
+  test::TempDir dir;
+  const std::vector<std::string> paths = {save_builtin(dir, 2), save_builtin(dir, 0)};
+  auto [problem, plan] = plan_models(paths, "cos");
+  std::set<int> processors;
+  for (const auto& placement : plan.placement)
+    processors.insert(placement.begin(), placement.end());
+  EXPECT_GT(processors.size(), 1u);
+  ReferenceBackend reference;
+  std::vector<std::unique_ptr<GraphExecutor>> sequential;
+  for (const auto& path : paths)
+    sequential.push_back(std::make_unique<GraphExecutor>(import_model(path), reference));
+  std::mutex mutex;
+  int checked = 0;
+  double worst = 0;
+  RunOptions options = short_run(1.0, 0.2);
+  options.rounds_in_flight = 3;
+  options.make_backend = backend_of;
+  options.on_outputs = [&](int tenant, const std::vector<Tensor>& inputs,
+                           const std::vector<Tensor>& outputs) {
+    std::lock_guard lock(mutex);
+    if (checked >= 40) return;
+    ++checked;
+    const std::vector<Tensor> expected = sequential[tenant]->run(inputs);
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      const auto got = to_doubles(outputs[o]), want = to_doubles(expected[o]);
+      for (size_t i = 0; i < got.size(); ++i)
+        worst = std::max(worst, std::abs(got[i] - want[i]) / (max_abs(expected[o]) + 1e-30));
+    }
+  };
+  const RunResult result = run_plan(problem, plan, options);
+  expect_accounted(result);
+  for (const RunTenant& t : result.tenants) {
+    EXPECT_GT(t.completed, 0) << t.name;
+    EXPECT_EQ(t.failed_total, 0) << t.name << ": " << t.first_error;
+  }
+  EXPECT_GE(checked, 10);  // 40 on the cpu backend; the reference kernels are slower
+  return worst;
+}
+
+// cpu:1 as a device (a stand-in whose kernels, and the host's, fail on memory of the wrong
+// side): the values crossing between its units and cpu:0's move by copy steps, in request
+// contexts of their own (pinned host and device arenas).
+TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
+  auto memory = std::make_shared<test::DeviceMemory>();
+  const double worst =
+      run_against_sequential([&](const std::string& id) -> std::unique_ptr<Backend> {
+        if (id == "cpu:1") return std::make_unique<test::HostAsDevice>(memory);
+        return std::make_unique<test::HostOutsideDevice>(memory);
+      });
+  EXPECT_EQ(worst, 0.0);
+  EXPECT_GT(memory->copies, 0);
+}
+
+// The same with cuda:0 in cpu:1's place, on a GPU machine (tools/gpu-check.sh).
+TEST(Runtime, RunsUnitsOnCudaBesideCpuUnits) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no GPU visible here: tools/gpu-check.sh runs it";
+  const double worst = run_against_sequential(
+      [](const std::string& id) { return make_backend(id == "cpu:1" ? "cuda:0" : id); });
+  EXPECT_LE(worst, 1e-4);
 }
 
 // Work against its profiled time measures the processors' speed, not the mix: the same plan

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <numeric>
 
 #include "cos/common/error.h"
@@ -48,33 +49,56 @@ bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node&
   return true;
 }
 
+// The backend whose memory holds a mixed placement's arena: its first host backend, else
+// the (host) fallback.
+Backend& host_of(const MixedPlacement& placement, Backend* fallback) {
+  for (Backend* b : placement.backend)
+    if (b->on_host()) return *b;
+  if (!fallback || !fallback->on_host())
+    fail("a placement without a host backend needs a fallback");
+  return *fallback;
+}
+
+// The one device backend of a mixed placement, or nullptr.
+Backend* device_of(const MixedPlacement& placement, const std::string& graph) {
+  Backend* device = nullptr;
+  for (Backend* b : placement.backend)
+    if (!b->on_host()) {
+      if (device && device != b)
+        fail("graph '{}': {} and {} are both device backends (one per executor so far)", graph,
+             device->name(), b->name());
+      device = b;
+    }
+  return device;
+}
+
 }  // namespace
 
 GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
     : graph_(std::move(graph)), backend_(backend) {
   compile(
-      fallback, [&](int) { return &backend_; }, [](int, int) { return true; },
+      fallback, [&](int) { return &backend_; }, [](int) { return -1; },
+      [](int, int) { return true; },
       [](const std::vector<ExecStep>&) { return StepOrder(sequential); });
 }
 
 GraphExecutor::GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback)
-    : graph_(std::move(graph)), backend_(*placement.backend.at(0)) {
+    : graph_(std::move(graph)), backend_(host_of(placement, fallback)) {
   if (placement.backend.size() != graph_.nodes.size() ||
       placement.group.size() != graph_.nodes.size())
     fail("graph '{}': a placement of {} nodes for {} nodes", graph_.name, placement.backend.size(),
          graph_.nodes.size());
-  for (Backend* b : placement.backend)
-    if (!b->on_host())
-      fail("graph '{}': {} is a device backend: one per executor", graph_.name, b->name());
+  device_ = device_of(placement, graph_.name);
   compile(
       fallback, [&](int node) { return placement.backend[node]; },
+      [&](int node) { return placement.group[node]; },
       [&](int head, int next) {
         return placement.group[head] == placement.group[next] &&
                placement.backend[head] == placement.backend[next];
       },
       [&](const std::vector<ExecStep>& steps) -> StepOrder {
         std::vector<int> group;  // per step
-        for (const ExecStep& step : steps) group.push_back(placement.group[step.nodes.front()]);
+        for (const ExecStep& step : steps) group.push_back(step.group);
         return [group, &before = placement.group_before](int a, int b) {
           if (group[a] == group[b]) return a < b;
           return !before.empty() && group[a] >= 0 && group[b] >= 0 && before[group[a]][group[b]];
@@ -84,7 +108,7 @@ GraphExecutor::GraphExecutor(Graph graph, const MixedPlacement& placement, Backe
 
 void GraphExecutor::compile(
     Backend* fallback, const std::function<Backend*(int)>& backend_of,
-    const std::function<bool(int, int)>& fuses,
+    const std::function<int(int)>& group_of, const std::function<bool(int, int)>& fuses,
     const std::function<StepOrder(const std::vector<ExecStep>&)>& order_of) {
   std::vector<Backend*> compiled_by(graph_.nodes.size()), begun;
   for (size_t n = 0; n < compiled_by.size(); ++n) compiled_by[n] = backend_of(static_cast<int>(n));
@@ -116,6 +140,7 @@ void GraphExecutor::compile(
     }
     ExecStep step;
     step.nodes = {static_cast<int>(i)};
+    step.group = group_of(static_cast<int>(i));
     Backend& main = *backend_of(static_cast<int>(i));
     if (bound != &main) main.bind_thread();  // compile-time timing runs on its cores
     bound = &main;
@@ -157,11 +182,15 @@ void GraphExecutor::compile(
     steps_.push_back(std::move(step));
   }
   if (!backend_.on_host()) add_copy_steps(alias);
+  if (device_) add_transfer_steps(alias);
   std::vector<StepAccess> accesses;
   for (const auto& step : steps_) accesses.push_back(step.access);
   memory_ = plan_memory(graph_, accesses, alias, order_of(steps_));
   arena_ = static_cast<std::byte*>(
       backend_.allocate(std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
+  if (device_)
+    device_arena_ = static_cast<std::byte*>(
+        device_->allocate(std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
   for (auto& step : steps_) {
     for (int v : step.access.reads) step.args.inputs.push_back(value_pointer(v));
     for (int v : step.access.writes)
@@ -175,6 +204,7 @@ void GraphExecutor::compile(
 
 GraphExecutor::~GraphExecutor() {
   backend_.deallocate(arena_);
+  if (device_) device_->deallocate(device_arena_);
 }
 
 void GraphExecutor::add_copy_steps(const std::vector<int>& alias) {
@@ -200,6 +230,95 @@ void GraphExecutor::add_copy_steps(const std::vector<int>& alias) {
   }
 }
 
+// Each value lives on the side of the step that writes it (graph inputs on the host). A
+// step that reads a value of the other side reads a copy: onto the device one per value and
+// reading group, made right before the group's first reader (the groups may run apart);
+// onto the host one per value, made right after the step that writes it, also for graph
+// outputs, which the caller reads on the host. Copies run on the device backend, in the
+// group of the step they precede or follow. This executor's host arena is pageable memory,
+// so a copy to the device has read it by the time the copy step returns; a caller's pinned
+// arena needs the device synchronized before the memory a copy reads is reused.
+void GraphExecutor::add_transfer_steps(std::vector<int>& alias) {
+  auto root = [&](int v) {
+    while (alias[v] != v) v = alias[v];
+    return v;
+  };
+  const size_t n_steps = steps_.size();
+  std::vector<int> writer(graph_.values.size(), -1);
+  on_device_.assign(graph_.values.size(), false);
+  for (size_t s = 0; s < n_steps; ++s)
+    for (int v : steps_[s].access.writes)
+      if (v >= 0) {
+        writer[v] = static_cast<int>(s);
+        on_device_[v] = !steps_[s].runs_on->on_host();
+      }
+  auto copy_step = [&](int of, bool to_host, int group) {
+    Value copy;
+    copy.name = fmt::format("{}@{}", graph_.values[of].name, to_host ? "host" : device_->name());
+    copy.dtype = graph_.values[of].dtype;
+    copy.shape = graph_.values[of].shape;
+    copy.has_shape = graph_.values[of].has_shape;
+    const int written = static_cast<int>(graph_.values.size());
+    graph_.values.push_back(std::move(copy));
+    alias.push_back(written);
+    on_device_.push_back(!to_host);
+    ExecStep step;
+    step.backend = device_->name();
+    step.runs_on = device_;
+    step.group = group;
+    step.access = {{of}, {written}};
+    step.kernel = device_->copy_kernel(graph_.values[of].bytes(), to_host);
+    if (!step.kernel) fail("backend {}: no copy kernel", device_->name());
+    step.implementation = step.kernel->implementation();
+    return step;
+  };
+  std::vector<std::vector<ExecStep>> before(n_steps), after(n_steps);
+  std::map<int, int> on_host;                    // value: its copy on the host
+  std::map<std::pair<int, int>, int> on_device;  // (value, group): its copy on the device
+  auto host_copy = [&](int v) {
+    auto [at, fresh] = on_host.try_emplace(v, -1);
+    if (fresh) {
+      const int w = writer[root(v)];
+      after[w].push_back(copy_step(v, true, steps_[w].group));
+      at->second = after[w].back().access.writes[0];
+    }
+    return at->second;
+  };
+  auto crosses = [&](int v, bool device_side) {
+    return v >= 0 && !graph_.values[root(v)].is_constant() && on_device_[root(v)] != device_side;
+  };
+  for (size_t s = 0; s < n_steps; ++s) {
+    const bool device_step = !steps_[s].runs_on->on_host();
+    const int group = steps_[s].group;
+    for (int& v : steps_[s].access.reads) {
+      if (!crosses(v, device_step)) continue;
+      if (!device_step) {
+        v = host_copy(v);
+        continue;
+      }
+      auto [at, fresh] = on_device.try_emplace({v, group}, -1);
+      if (fresh) {
+        before[s].push_back(copy_step(v, false, group));
+        at->second = before[s].back().access.writes[0];
+      }
+      v = at->second;
+    }
+  }
+  for (int& v : graph_.outputs)
+    if (crosses(v, false)) v = host_copy(v);
+  std::vector<ExecStep> steps;
+  for (size_t s = 0; s < n_steps; ++s) {
+    for (auto& copy : before[s]) steps.push_back(std::move(copy));
+    steps.push_back(std::move(steps_[s]));
+    for (auto& copy : after[s]) steps.push_back(std::move(copy));
+  }
+  steps_ = std::move(steps);
+}
+
+bool GraphExecutor::in_device_arena(int value) const {
+  return device_ && on_device_[memory_.root[value]];
+}
+
 void GraphExecutor::release_packed_constants(const ExecStep& step, std::vector<int>& pending,
                                              std::vector<bool>& kept) {
   const std::vector<size_t> packed = step.kernel->packed_inputs();
@@ -214,7 +333,8 @@ void GraphExecutor::release_packed_constants(const ExecStep& step, std::vector<i
 
 void* GraphExecutor::arena_pointer(int value) const {
   int64_t offset = memory_.offset[value];
-  return offset < 0 ? nullptr : arena_ + offset;
+  if (offset < 0) return nullptr;
+  return (in_device_arena(value) ? device_arena_ : arena_) + offset;
 }
 
 const void* GraphExecutor::value_pointer(int value) const {
@@ -235,7 +355,7 @@ void GraphExecutor::run(std::span<const void* const> inputs, std::span<void* con
     return std::find(values.begin(), values.end(), v) - values.begin();
   };
   for (auto& step : steps_) {
-    if (!step.nodes.empty()) continue;  // a copy step: it moves this run's memory
+    if (on_host || !step.nodes.empty()) continue;  // a copy step: it moves this run's memory
     if (step.access.writes.empty())
       step.args.outputs[0] = outputs[index_of(graph_.outputs, step.access.reads[0])];
     else
@@ -248,6 +368,7 @@ void GraphExecutor::run(std::span<const void* const> inputs, std::span<void* con
   if (step_ms) step_ms->assign(steps_.size(), 0.0);
   run_kernels(step_ms);
   backend_.synchronize();
+  if (device_) device_->synchronize();
   for (size_t i = 0; i < outputs.size(); ++i) {
     int v = graph_.outputs[i];
     if (on_host || graph_.values[memory_.root[v]].is_constant())
@@ -262,7 +383,7 @@ void GraphExecutor::run_kernels(std::vector<double>* step_ms) {
     if (steps_[s].runs_on != bound) (bound = steps_[s].runs_on)->bind_thread();
     steps_[s].kernel->run(steps_[s].args);
     if (step_ms) {
-      backend_.synchronize();  // a device kernel has only been queued
+      steps_[s].runs_on->synchronize();  // a device kernel has only been queued
       (*step_ms)[s] =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();
@@ -290,11 +411,17 @@ void GraphExecutor::run_kernels(std::vector<double>* step_ms) {
   for (size_t s = last; s < steps_.size(); ++s) run_step(s);
 }
 
-std::vector<KernelArgs> GraphExecutor::args_in(std::byte* arena) const {
+std::vector<KernelArgs> GraphExecutor::args_in(std::byte* arena, std::byte* device_arena) const {
+  if (device_ && !device_arena)
+    fail("graph '{}': its device values need a device arena", graph_.name);
   auto moved = [&](auto* pointer) -> decltype(pointer) {
     auto* at = reinterpret_cast<const std::byte*>(pointer);
-    if (!pointer || at < arena_ || at >= arena_ + memory_.peak) return pointer;  // a constant
-    return reinterpret_cast<decltype(pointer)>(arena + (at - arena_));
+    if (!pointer) return pointer;
+    if (at >= arena_ && at < arena_ + memory_.peak)
+      return reinterpret_cast<decltype(pointer)>(arena + (at - arena_));
+    if (device_ && at >= device_arena_ && at < device_arena_ + memory_.peak)
+      return reinterpret_cast<decltype(pointer)>(device_arena + (at - device_arena_));
+    return pointer;  // a constant
   };
   std::vector<KernelArgs> all;
   for (const auto& step : steps_) {
@@ -307,6 +434,8 @@ std::vector<KernelArgs> GraphExecutor::args_in(std::byte* arena) const {
 }
 
 std::byte* GraphExecutor::value_in(std::byte* arena, int value) const {
+  if (in_device_arena(value))
+    fail("value '{}' is in device memory, not in the host arena", graph_.values[value].name);
   const int64_t offset = memory_.offset[value];
   return offset < 0 ? nullptr : arena + offset;
 }

@@ -21,10 +21,12 @@ struct ExecStep {
   KernelArgs args;  // pointers into the arena and the constants
   std::unique_ptr<Kernel> kernel;
   Backend* runs_on = nullptr;  // the backend whose thread binding the kernel needs
+  int group = -1;              // its group in a MixedPlacement (copies too); else -1
 };
 
-// Where each node of a graph runs when its nodes run on several host backends (which
-// share memory): a backend per node (views follow their input), and a group per node:
+// Where each node of a graph runs when its nodes run on several backends (host backends,
+// which share memory, and at most one device backend): a backend per node (views follow
+// their input), and a group per node:
 // nodes fuse only with nodes of the same group and backend (the runtime's units). A group's
 // steps run in order; groups may run concurrently unless `group_before[a][b]` says that
 // group a always ends before group b starts: only then may b reuse a's memory.
@@ -43,9 +45,11 @@ struct MixedPlacement {
 class GraphExecutor {
  public:
   GraphExecutor(Graph graph, Backend& backend, Backend* fallback = nullptr);
-  // Nodes on the backends `placement` gives (all host backends), memory planned for steps
-  // that run concurrently as the placement's group order allows (run_step on arenas of the
-  // caller's).
+  // Nodes on the backends `placement` gives, memory planned for steps that run concurrently
+  // as the placement's group order allows (run_step on arenas of the caller's). With a
+  // device backend among them, each value lives on the side whose step writes it (graph
+  // inputs and outputs on the host), and copy steps of the device backend move what the
+  // other side reads (see add_transfer_steps).
   GraphExecutor(Graph graph, const MixedPlacement& placement, Backend* fallback);
   ~GraphExecutor();
   GraphExecutor(const GraphExecutor&) = delete;
@@ -62,10 +66,14 @@ class GraphExecutor {
   const std::vector<ExecStep>& steps() const { return steps_; }
   const MemoryPlan& memory() const { return memory_; }
 
+  // The device backend of a mixed placement (its values live in a device arena), or nullptr.
+  Backend* device() const { return device_; }
+
   // For callers that keep arenas of their own (one per request in flight): each step's
-  // args moved from this executor's arena to `arena` (memory().peak bytes), the place of
-  // a value there (nullptr for constants), and one step run on such args.
-  std::vector<KernelArgs> args_in(std::byte* arena) const;
+  // args moved from this executor's arenas to `arena` (memory().peak bytes, host memory)
+  // and `device_arena` (as many bytes of device() memory, when there is a device), the
+  // place of a host value there (nullptr for constants), and one step run on such args.
+  std::vector<KernelArgs> args_in(std::byte* arena, std::byte* device_arena = nullptr) const;
   std::byte* value_in(std::byte* arena, int value) const;
   void run_step(size_t step, const KernelArgs& args) { steps_[step].kernel->run(args); }
 
@@ -76,22 +84,29 @@ class GraphExecutor {
                                 std::vector<bool>& kept);
   // For a device backend: a copy step per graph input (first) and output (last).
   void add_copy_steps(const std::vector<int>& alias);
+  // For a mixed placement with a device backend: the copy steps between host and device
+  // values, and the values they write (appended to the graph).
+  void add_transfer_steps(std::vector<int>& alias);
+  bool in_device_arena(int value) const;
   // Runs the steps that are not copies: from the recording where the backend made one.
   void run_kernels(std::vector<double>* step_ms);
   // Compiles every node on backend_of(node) (fusing a node into its producer's step when
-  // `fuses` allows), then plans the memory for the step order `order_of` gives the
-  // compiled steps and allocates the arena.
+  // `fuses` allows; a step's group is its head's group_of), then plans the memory for the
+  // step order `order_of` gives the compiled steps and allocates the arena.
   void compile(Backend* fallback, const std::function<Backend*(int)>& backend_of,
-               const std::function<bool(int, int)>& fuses,
+               const std::function<int(int)>& group_of, const std::function<bool(int, int)>& fuses,
                const std::function<StepOrder(const std::vector<ExecStep>&)>& order_of);
   void* arena_pointer(int value) const;
   const void* value_pointer(int value) const;
 
   Graph graph_;
-  Backend& backend_;
+  Backend& backend_;  // a host backend in a mixed placement: its memory holds the arena
+  Backend* device_ = nullptr;
   std::vector<ExecStep> steps_;
   MemoryPlan memory_;
   std::byte* arena_ = nullptr;
+  std::byte* device_arena_ = nullptr;  // as large as the arena; holds the device's values
+  std::vector<bool> on_device_;        // per value: written by a device step
   std::unique_ptr<Recording> recording_;
   int untimed_runs_ = 0;
 };

@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cos/exec/kernel.h"
 #include "cos/graph/tensor.h"
 #include "cos/sched/plan.h"
 #include "cos/sim/simulator.h"
@@ -32,6 +34,9 @@ struct RunOptions {
   std::function<void(int tenant, const std::vector<Tensor>& inputs,
                      const std::vector<Tensor>& outputs)>
       on_outputs;
+  // The backend of each processor of the platform, by its id; unset: make_backend (a test
+  // stands in a backend of its own).
+  std::function<std::unique_ptr<Backend>(const std::string& processor)> make_backend;
 };
 
 struct RunTenant {

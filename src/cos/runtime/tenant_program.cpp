@@ -51,7 +51,7 @@ TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenan
   unit_steps_.resize(sched.units.size());
   const auto& steps = executor_->steps();
   for (size_t s = 0; s < steps.size(); ++s) {
-    const int unit = placement.group[steps[s].nodes.front()];
+    const int unit = steps[s].group;
     unit_steps_[unit].push_back(s);
     step_unit_.push_back(unit);
   }

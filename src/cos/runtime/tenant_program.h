@@ -15,7 +15,8 @@ namespace cosched {
 // Owns the executor; the backends must outlive it.
 class TenantProgram {
  public:
-  // `backends[p]` runs processor p of the problem's platform (host backends only).
+  // `backends[p]` runs processor p of the problem's platform (one device backend at most
+  // per tenant: its units' values live in a device arena, copies moving what crosses).
   TenantProgram(const Problem& problem, const Plan& plan, int tenant,
                 const std::vector<Backend*>& backends, Backend& fallback);
 
@@ -23,7 +24,7 @@ class TenantProgram {
   const std::vector<size_t>& unit_steps(int unit) const { return unit_steps_[unit]; }
   GraphExecutor& executor() { return *executor_; }
   const GraphExecutor& executor() const { return *executor_; }
-  int64_t arena_bytes() const { return executor_->memory().peak; }
+  int64_t arena_bytes() const { return executor_->memory().peak; }  // host; the device's too
 
  private:
   // Every value a step reads from another unit's step must come from a unit the sched

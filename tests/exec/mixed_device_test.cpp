@@ -1,0 +1,91 @@
+// Nodes of one graph on a host backend and a device backend: each value lives on the side
+// whose step writes it, copy steps move what the other side reads, and the results are
+// those of a plain run. The device is a stand-in (support/host_device.h) whose kernels, and
+// the host's, fail on memory of the wrong side.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "cos/common/error.h"
+#include "cos/exec/backends.h"
+#include "cos/exec/graph_executor.h"
+#include "cos/exec/reference/reference_backend.h"
+#include "cos/models/builtin.h"
+#include "cos/onnx/import.h"
+#include "exec/backend_checks.h"
+#include "support/host_device.h"
+
+namespace cosched {
+namespace {
+
+struct Pattern {
+  const char* name;
+  std::function<bool(int)> on_device;  // by group
+};
+
+const std::vector<Pattern> patterns = {
+    {"every other group", [](int g) { return g % 2 == 1; }},
+    {"first groups", [](int g) { return g < 2; }},
+    {"everything", [](int) { return true; }},
+};
+
+TEST(MixedExecutor, DeviceGroupsAmongHostGroupsGiveThePlainResults) {
+  ReferenceBackend reference;
+  for (const auto& model : builtin_models()) {
+    Graph graph = import_model_bytes(model.build().serialize(), model.name);
+    std::vector<Tensor> inputs;
+    for (int v : graph.inputs) inputs.push_back(test::random_input(graph.values[v], 5));
+    const std::vector<Tensor> expected = GraphExecutor(graph, reference).run(inputs);
+    for (const Pattern& pattern : patterns) {
+      SCOPED_TRACE(model.name + ", on the device: " + pattern.name);
+      auto memory = std::make_shared<test::DeviceMemory>();
+      test::HostOutsideDevice host(memory);
+      test::HostAsDevice device(memory);
+      GraphExecutor mixed(graph, test::grouped_placement(graph, host, device, pattern.on_device),
+                          &host);
+      EXPECT_EQ(mixed.device(), &device);
+      int copies = 0;
+      for (const ExecStep& step : mixed.steps()) {
+        copies += step.nodes.empty();
+        EXPECT_GE(step.group, 0);
+      }
+      EXPECT_GT(copies, 0);
+      EXPECT_EQ(test::worst_relative(expected, mixed.run(inputs)), 0.0);
+      EXPECT_EQ(memory->copies, copies);  // each copy step ran once
+      // Copies belong to the group of the step they serve, so a group's steps stay together.
+      for (size_t s = 1; s < mixed.steps().size(); ++s)
+        EXPECT_LE(mixed.steps()[s - 1].group, mixed.steps()[s].group);
+    }
+  }
+}
+
+TEST(MixedExecutor, CpuBackendBesideADevice) {
+  auto cpu = make_backend("cpu:0");
+  ReferenceBackend reference;
+  for (const auto& model : builtin_models()) {
+    SCOPED_TRACE(model.name);
+    Graph graph = import_model_bytes(model.build().serialize(), model.name);
+    std::vector<Tensor> inputs;
+    for (int v : graph.inputs) inputs.push_back(test::random_input(graph.values[v], 7));
+    test::HostAsDevice device(std::make_shared<test::DeviceMemory>());
+    GraphExecutor mixed(
+        graph, test::grouped_placement(graph, *cpu, device, [](int g) { return g % 2 == 0; }),
+        &reference);
+    EXPECT_LE(test::worst_relative(GraphExecutor(graph, reference).run(inputs), mixed.run(inputs)),
+              1e-4);
+  }
+}
+
+TEST(MixedExecutor, RefusesTwoDeviceBackends) {
+  Graph graph = import_model_bytes(builtin_models().front().build().serialize(), "m");
+  auto memory = std::make_shared<test::DeviceMemory>();
+  test::HostOutsideDevice host(memory);
+  test::HostAsDevice first(memory), second(memory);
+  MixedPlacement placement =
+      test::grouped_placement(graph, host, first, [](int g) { return g == 0; });
+  placement.backend.back() = &second;
+  EXPECT_THROW(GraphExecutor mixed(graph, placement, nullptr), Error);
+}
+
+}  // namespace
+}  // namespace cosched

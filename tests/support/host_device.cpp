@@ -1,0 +1,114 @@
+#include "support/host_device.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+#include "cos/common/error.h"
+
+namespace cosched::test {
+namespace {
+
+// Runs `inner` after checking where its non-constant inputs and its outputs lie.
+class CheckedKernel : public Kernel {
+ public:
+  using Where = std::function<bool(const void*)>;
+  CheckedKernel(std::unique_ptr<Kernel> inner, std::vector<bool> constant, Where input_ok,
+                Where output_ok)
+      : inner_(std::move(inner)),
+        constant_(std::move(constant)),
+        input_ok_(std::move(input_ok)),
+        output_ok_(std::move(output_ok)) {}
+  void run(const KernelArgs& args) override {
+    for (size_t i = 0; i < args.inputs.size(); ++i)
+      if (args.inputs[i] && !(i < constant_.size() && constant_[i]) && !input_ok_(args.inputs[i]))
+        fail("{}: input {} is in the other side's memory", implementation(), i);
+    for (size_t i = 0; i < args.outputs.size(); ++i)
+      if (args.outputs[i] && !output_ok_(args.outputs[i]))
+        fail("{}: output {} is in the other side's memory", implementation(), i);
+    inner_->run(args);
+  }
+  std::string implementation() const override { return inner_->implementation(); }
+
+ private:
+  std::unique_ptr<Kernel> inner_;
+  std::vector<bool> constant_;
+  Where input_ok_, output_ok_;
+};
+
+class CopyKernel : public Kernel {
+ public:
+  CopyKernel(size_t bytes, bool to_host, DeviceMemory& memory)
+      : bytes_(bytes), to_host_(to_host), memory_(memory) {}
+  void run(const KernelArgs& args) override {
+    if (!args.inputs[0] || !args.outputs[0]) return;
+    ++memory_.copies;
+    std::memcpy(args.outputs[0], args.inputs[0], bytes_);
+  }
+  std::string implementation() const override {
+    return to_host_ ? "test-device:copy-d2h" : "test-device:copy-h2d";
+  }
+
+ private:
+  size_t bytes_;
+  bool to_host_;
+  DeviceMemory& memory_;
+};
+
+std::vector<bool> constant_inputs(const Graph& graph, std::span<const Node* const> group) {
+  std::vector<bool> constant;
+  for (const Node* node : group)
+    for (int v : node->inputs) constant.push_back(v >= 0 && graph.values[v].is_constant());
+  return constant;
+}
+
+}  // namespace
+
+void* DeviceMemory::allocate(size_t bytes) {
+  void* pointer = std::aligned_alloc(64, (std::max<size_t>(bytes, 1) + 63) / 64 * 64);
+  std::lock_guard lock(mutex_);
+  blocks_[static_cast<const std::byte*>(pointer)] = bytes;
+  return pointer;
+}
+
+void DeviceMemory::deallocate(void* pointer) {
+  if (!pointer) return;
+  {
+    std::lock_guard lock(mutex_);
+    blocks_.erase(static_cast<const std::byte*>(pointer));
+  }
+  std::free(pointer);
+}
+
+bool DeviceMemory::owns(const void* pointer) const {
+  const auto* at = static_cast<const std::byte*>(pointer);
+  std::lock_guard lock(mutex_);
+  auto block = blocks_.upper_bound(at);
+  if (block == blocks_.begin()) return false;
+  --block;
+  return at < block->first + std::max<size_t>(block->second, 1);
+}
+
+std::unique_ptr<Kernel> HostAsDevice::compile(const Graph& graph,
+                                              std::span<const Node* const> group) {
+  auto mine = [memory = memory_](const void* p) { return memory->owns(p); };
+  return std::make_unique<CheckedKernel>(reference_.compile(graph, group),
+                                         constant_inputs(graph, group), mine, mine);
+}
+
+std::unique_ptr<Kernel> HostAsDevice::copy_kernel(size_t bytes, bool to_host) {
+  CheckedKernel::Where mine = [memory = memory_](const void* p) { return memory->owns(p); };
+  CheckedKernel::Where host = [memory = memory_](const void* p) { return !memory->owns(p); };
+  return std::make_unique<CheckedKernel>(std::make_unique<CopyKernel>(bytes, to_host, *memory_),
+                                         std::vector<bool>{}, to_host ? mine : host,
+                                         to_host ? host : mine);
+}
+
+std::unique_ptr<Kernel> HostOutsideDevice::compile(const Graph& graph,
+                                                   std::span<const Node* const> group) {
+  auto host = [memory = memory_](const void* p) { return !memory->owns(p); };
+  return std::make_unique<CheckedKernel>(reference_.compile(graph, group), std::vector<bool>{},
+                                         host, host);
+}
+
+}  // namespace cosched::test

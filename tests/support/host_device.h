@@ -1,0 +1,63 @@
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "cos/exec/kernel.h"
+#include "cos/exec/reference/reference_backend.h"
+
+namespace cosched::test {
+
+// The memory of a stand-in device: host blocks it hands out and knows again.
+class DeviceMemory {
+ public:
+  void* allocate(size_t bytes);
+  void deallocate(void* pointer);
+  bool owns(const void* pointer) const;
+  std::atomic<int> copies{0};  // copy kernel runs so far
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<const std::byte*, size_t> blocks_;
+};
+
+// A device backend for machines without a GPU: the reference kernels behind a device's
+// interface. Its arenas come from `memory`, its copies are memcpy, and each of its kernels
+// fails unless everything it reads or writes (constants aside, which a device uploads when
+// it compiles) lies in that memory, as a real device's kernels would need.
+class HostAsDevice : public Backend {
+ public:
+  explicit HostAsDevice(std::shared_ptr<DeviceMemory> memory) : memory_(std::move(memory)) {}
+  std::string name() const override { return "test-device"; }
+  bool supports(const Graph& graph, const Node& node) const override {
+    return reference_.supports(graph, node);
+  }
+  std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
+  bool on_host() const override { return false; }
+  void* allocate(size_t bytes) override { return memory_->allocate(bytes); }
+  void deallocate(void* pointer) override { memory_->deallocate(pointer); }
+  std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) override;
+
+ private:
+  std::shared_ptr<DeviceMemory> memory_;
+  ReferenceBackend reference_;
+};
+
+// The reference backend on the host, its kernels failing if they touch `memory`.
+class HostOutsideDevice : public Backend {
+ public:
+  explicit HostOutsideDevice(std::shared_ptr<DeviceMemory> memory) : memory_(std::move(memory)) {}
+  std::string name() const override { return "test-host"; }
+  bool supports(const Graph& graph, const Node& node) const override {
+    return reference_.supports(graph, node);
+  }
+  std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
+
+ private:
+  std::shared_ptr<DeviceMemory> memory_;
+  ReferenceBackend reference_;
+};
+
+}  // namespace cosched::test
