@@ -50,7 +50,7 @@ for i in "${!mixes[@]}"; do
     pick=""
     if [[ $s == cos && $tune != 0 ]]; then pick="--tune $tune"; fi
     $cos plan --platform $out/$platform.json --profile $out/mix$i-profile-$platform.json $args --strategy $s \
-      $workload $pick -o $out/mix$i-$s.json >/dev/null 2>&1
+      $workload $pick -o $out/mix$i-$s.json >/dev/null 2>$out/mix$i-$s.plan.log
   done
   for r in $(seq 1 "$reps"); do
     # Each repetition starts one strategy later, so that a slowdown of the machine that sets
@@ -58,7 +58,7 @@ for i in "${!mixes[@]}"; do
     n=${#strategies[@]}
     for k in $(seq 0 $((n - 1))); do
       s=${strategies[$(((k + r - 1) % n))]}
-      $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run$r.json 2>/dev/null
+      $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run$r.json 2>$out/mix$i-$s.run$r.log
     done
   done
   # Whole-model runs on cpu:0 and cpu:1 after the mix's runs, to set against the profile's

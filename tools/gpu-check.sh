@@ -5,7 +5,8 @@
 # copy bandwidth, batch-1 latency of cos against PyTorch eager on the same GPU, three tenant
 # mixes run for real on cpu + cuda:0 (bench/runtime_mixes.sh), and a measured profile.
 # Everything lands under $OUT (default ./gpu-out).
-# Usage: tools/gpu-check.sh [--quick]   (--quick: tests only, no zoo, no benchmarks)
+# Usage: tools/gpu-check.sh [--quick | --mixes]
+#   --quick: the GPU tests only; --mixes: the GPU tests, then the tenant mixes only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu-out}
@@ -47,7 +48,22 @@ run "$root/bin/cos" --version 2>/dev/null || run "$root/bin/cos" --help | head -
 step "GPU tests (equivalence, built-in models, copies, ONNX node tests)"
 timeout 240 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/cos_tests" --gtest_filter='Cuda*:*OnCuda*' 2>&1 | tee "$OUT/tests.log" | grep -v -E '^\[ +(RUN|OK) ' 
 
-if [[ ${1:-} == --quick ]]; then exit 0; fi
+mode=${1:-}
+if [[ $mode == --quick ]]; then exit 0; fi
+
+mixes() {
+  step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
+  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout 330 bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
+    | tee "$OUT/mixes.txt"
+  tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
+}
+if [[ $mode == --mixes ]]; then
+  step "export the mixes' models with this machine's PyTorch"
+  PYTHONUNBUFFERED=1 timeout 120 python3 tools/export_models.py -o models \
+    --only resnet18,mobilenet_v2,squeezenet1_1,googlenet,efficientnet_b0,shufflenet_v2_x1_0
+  mixes
+  exit 0
+fi
 
 step "export the zoo with this machine's PyTorch"
 PYTHONUNBUFFERED=1 timeout 240 python3 tools/export_models.py -o models
@@ -87,10 +103,7 @@ PY
 for m in vgg11 vit_b_16; do
   run "$root/bin/cos" infer "models/$m.onnx" --input "models/$m.input.npy" --processor cuda:0 --repeat 10 --stats | tail -14
 done
-step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
-MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout 300 bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
-  | tee "$OUT/mixes.txt"
-tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
+mixes
 
 step "a measured profile of this platform (cpu halves + cuda:0) for the planner"
 models7="resnet18 mobilenet_v2 squeezenet1_1 googlenet efficientnet_b0 shufflenet_v2_x1_0 vit_b_16"
