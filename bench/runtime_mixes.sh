@@ -11,9 +11,10 @@
 # period the plans are searched for); CLIENTS plans for and runs a closed loop instead.
 # The cos plan is picked by running its best simulated plans for TUNE seconds (`cos plan
 # --tune`; 0: picked by the simulator alone).
-# MIX_PLATFORM=gpu: every strategy on one platform of all cores as one cpu processor plus
-# cuda:0 (`cos platform detect`), profiled without concurrency runs (the device tool's time
-# is short); `single` then means the one fastest of those processors.
+# MIX_PLATFORM=gpu: every strategy on one platform of all cores but one as one cpu processor
+# plus cuda:0, whose worker runs on the core left (`cos platform detect`), profiled without
+# concurrency runs (the device tool's time is short); `single` then means the one fastest of
+# those processors.
 # Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS] [TUNE]
 # (results in .cache/runtime-mixes, or $MIX_OUT)
 set -euo pipefail

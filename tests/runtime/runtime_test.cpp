@@ -9,6 +9,7 @@
 
 #include "cos/common/error.h"
 #include "cos/exec/backends.h"
+#include "cos/exec/cpu/core_set.h"
 #include "cos/exec/graph_executor.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/models/builtin.h"
@@ -187,7 +188,8 @@ double run_against_sequential(const BackendOf& backend_of) {
 
 // cpu:1 as a device (a stand-in whose kernels, and the host's, fail on memory of the wrong
 // side): the values crossing between its units and cpu:0's move by copy steps, in request
-// contexts of their own (pinned host and device arenas).
+// contexts of their own (pinned host and device arenas); the device's worker runs off the
+// host processors' cores.
 TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
   auto memory = std::make_shared<test::DeviceMemory>();
   const double worst =
@@ -197,6 +199,10 @@ TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
       });
   EXPECT_EQ(worst, 0.0);
   EXPECT_GT(memory->copies, 0);
+  // Its worker ran on the cores no host processor uses: all but cpu:0's.
+  std::vector<int> spare = CoreSet::all().cores;
+  spare.erase(std::remove(spare.begin(), spare.end(), 0), spare.end());
+  EXPECT_EQ(memory->copy_thread_cores(), spare);
 }
 
 // The same with cuda:0 in cpu:1's place, on a GPU machine (tools/gpu-check.sh).

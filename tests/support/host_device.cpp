@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "cos/common/error.h"
+#include "cos/exec/cpu/core_set.h"
 
 namespace cosched::test {
 namespace {
@@ -43,6 +44,7 @@ class CopyKernel : public Kernel {
   void run(const KernelArgs& args) override {
     if (!args.inputs[0] || !args.outputs[0]) return;
     ++memory_.copies;
+    memory_.record_copy_thread();
     std::memcpy(args.outputs[0], args.inputs[0], bytes_);
   }
   std::string implementation() const override {
@@ -87,6 +89,17 @@ bool DeviceMemory::owns(const void* pointer) const {
   if (block == blocks_.begin()) return false;
   --block;
   return at < block->first + std::max<size_t>(block->second, 1);
+}
+
+std::vector<int> DeviceMemory::copy_thread_cores() const {
+  std::lock_guard lock(mutex_);
+  return copy_thread_cores_;
+}
+
+void DeviceMemory::record_copy_thread() {
+  std::vector<int> cores = thread_cores();
+  std::lock_guard lock(mutex_);
+  copy_thread_cores_ = std::move(cores);
 }
 
 std::unique_ptr<Kernel> HostAsDevice::compile(const Graph& graph,

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "cos/exec/kernel.h"
 #include "cos/exec/reference/reference_backend.h"
@@ -17,10 +18,14 @@ class DeviceMemory {
   void deallocate(void* pointer);
   bool owns(const void* pointer) const;
   std::atomic<int> copies{0};  // copy kernel runs so far
+  // The cores the thread that ran the latest copy could run on.
+  std::vector<int> copy_thread_cores() const;
+  void record_copy_thread();
 
  private:
   mutable std::mutex mutex_;
   std::map<const std::byte*, size_t> blocks_;
+  std::vector<int> copy_thread_cores_;
 };
 
 // A device backend for machines without a GPU: the reference kernels behind a device's

@@ -9,7 +9,8 @@ namespace cosched {
 
 struct DetectOptions {
   // Cores per cpu processor, taken in order from the online cores ({1, 1}: cpu:0 and
-  // cpu:1). Empty: one processor with every online core.
+  // cpu:1). Empty: one processor with every online core but one per visible GPU (left to
+  // the runtime's thread that launches that GPU's kernels).
   std::vector<int> split;
   // Further cpu processors by core set ("cpu:0-1"), after those of `split`.
   std::vector<std::string> cpus;

@@ -18,6 +18,7 @@
 #include "cos/common/error.h"
 #include "cos/common/percentile.h"
 #include "cos/exec/backends.h"
+#include "cos/exec/cpu/core_set.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/runtime/tenant_program.h"
 #include "cos/sched/loads.h"
@@ -153,6 +154,7 @@ class Runtime {
       backends_.push_back(options.make_backend ? options.make_backend(p.id) : make_backend(p.id));
       raw_backends_.push_back(backends_.back().get());
     }
+    spare_cores_ = cores_no_host_processor_uses();
     queues_ = std::vector<ReadyQueue>(backends_.size());
     spans_.resize(backends_.size());
     busy_s_.assign(backends_.size(), 0.0);
@@ -368,8 +370,22 @@ class Runtime {
     if (--request.remaining == 0) finish(&request);
   }
 
+  std::vector<int> cores_no_host_processor_uses() const {
+    std::vector<int> spare = CoreSet::all().cores;
+    for (size_t p = 0; p < backends_.size(); ++p) {
+      const Processor& processor = problem_.platform.processors[p];
+      if (!backends_[p]->on_host() || processor.kind != "cpu") continue;
+      for (int core : CoreSet::parse_any(processor.id).cores)
+        spare.erase(std::remove(spare.begin(), spare.end(), core), spare.end());
+    }
+    return spare;
+  }
+
   void work(size_t processor) {
     backends_[processor]->bind_thread();
+    // A device's worker mostly launches kernels and waits: on a core of a cpu processor's
+    // team it would take turns with a team thread, slowing both.
+    if (!backends_[processor]->on_host() && !spare_cores_.empty()) pin_this_thread(spare_cores_);
     Task task;
     while (queues_[processor].pop(task)) {
       Request& request = *task.request;
@@ -509,6 +525,7 @@ class Runtime {
   std::vector<Backend*> raw_backends_;
   ReferenceBackend reference_;
   std::vector<ReadyQueue> queues_;
+  std::vector<int> spare_cores_;  // cores of no host processor: where device workers run
   std::vector<TenantState> tenants_;
   std::vector<double> busy_s_;  // per processor, in the window; written by its worker only
   std::vector<std::vector<Span>> spans_;  // per processor: each worker appends to its own

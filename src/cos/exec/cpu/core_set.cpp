@@ -29,6 +29,8 @@ int parse_core(const std::string& text, const std::string& part) {
   return value;
 }
 
+}  // namespace
+
 std::vector<int> thread_cores() {
   cpu_set_t mask;
   CPU_ZERO(&mask);
@@ -38,8 +40,6 @@ std::vector<int> thread_cores() {
       if (CPU_ISSET(c, &mask)) cores.push_back(c);
   return cores;
 }
-
-}  // namespace
 
 CoreSet CoreSet::parse(const std::string& text) {
   CoreSet set = parse_any(text);

@@ -25,6 +25,9 @@ struct CoreSet {
 // for the caller's later teams of that size, so oneDNN's parallel regions stay on the set.
 void pin_threads(const CoreSet& set);
 
+// The cores the calling thread may run on.
+std::vector<int> thread_cores();
+
 // Lets the calling thread (alone, not its team) run on `cores` only.
 void pin_this_thread(const std::vector<int>& cores);
 
