@@ -10,7 +10,8 @@
 # The workload is `cos run`'s default, weighted rounds that keep every processor busy (the
 # period the plans are searched for); CLIENTS plans for and runs a closed loop instead.
 # The cos plan is picked by running its best simulated plans for TUNE seconds (`cos plan
-# --tune`; 0: picked by the simulator alone).
+# --tune`; 0: picked by the simulator alone); on cpu:0 + cpu:1 its contenders include those
+# for the one two-core processor (`--also-platform`: cos chooses the split of the cores too).
 # MIX_PLATFORM=gpu: every strategy on one platform of all cores but one as one cpu processor
 # plus cuda:0, whose worker runs on the core left (`cos platform detect`), profiled without
 # concurrency runs (the device tool's time is short); `single` then means the one fastest of
@@ -50,6 +51,9 @@ for i in "${!mixes[@]}"; do
     if [[ $s == single ]]; then platform=$whole; else platform=$split; fi
     pick=""
     if [[ $s == cos && $tune != 0 ]]; then pick="--tune $tune"; fi
+    if [[ $s == cos && $whole != "$split" ]]; then
+      pick="$pick --also-platform $out/$whole.json --also-profile $out/mix$i-profile-$whole.json"
+    fi
     $cos plan --platform $out/$platform.json --profile $out/mix$i-profile-$platform.json $args --strategy $s \
       $workload $pick -o $out/mix$i-$s.json >/dev/null 2>$out/mix$i-$s.plan.log
   done

@@ -86,6 +86,53 @@ TEST(SchedCli, CompareJsonFromModels) {
   EXPECT_EQ(with_bound, 1);  // milp
 }
 
+// cos plans on every platform it is given (other splits of one machine) and keeps the plan,
+// with its platform, that simulates best: here the one with the GPU, given first or second.
+TEST(SchedCli, CosKeepsThePlatformWhosePlanSimulatesBest) {
+  test::TempDir dir;
+  const std::string with_gpu = platform_file(dir), cpu_only = dir.file("cpu.json");
+  std::ofstream(cpu_only) << R"({"processors": [{"id": "cpu:0", "kind": "cpu"}]})";
+  std::vector<std::string> models;
+  for (const char* name : {"tiny_resnet", "tiny_inception"}) {
+    models.push_back("--model");
+    models.push_back(test::save_builtin(dir, name));
+  }
+  auto plan = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "plan");
+    args.insert(args.end(), models.begin(), models.end());
+    return test::run_cli(args);
+  };
+  auto period = [&](const std::string& file) {
+    test::CliResult sim = test::run_cli({"simulate", file, "--json"});
+    EXPECT_EQ(sim.code, 0) << sim.err;
+    return nlohmann::json::parse(sim.out)["period_ms"].get<double>();
+  };
+  ASSERT_EQ(
+      plan({"--platform", with_gpu, "--strategy", "cos", "-o", dir.file("gpu-plan.json")}).code, 0);
+  ASSERT_EQ(
+      plan({"--platform", cpu_only, "--strategy", "cos", "-o", dir.file("cpu-plan.json")}).code, 0);
+  const double best =
+      std::min(period(dir.file("gpu-plan.json")), period(dir.file("cpu-plan.json")));
+  for (const auto& [first, also] : {std::pair{cpu_only, with_gpu}, std::pair{with_gpu, cpu_only}}) {
+    const std::string out = dir.file("across.json");
+    test::CliResult across =
+        plan({"--platform", first, "--also-platform", also, "--strategy", "cos", "-o", out});
+    ASSERT_EQ(across.code, 0) << across.err;
+    const auto json = nlohmann::json::parse(std::ifstream(out));
+    EXPECT_EQ(json["problem"]["platform"]["processors"].size(), 2u);
+    EXPECT_LE(period(out), best * (1 + 1e-9));
+  }
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--platform", cpu_only, "--also-platform", with_gpu, "--strategy", "heft", "-o",
+            dir.file("x.json")},
+           {"--platform", cpu_only, "--also-platform", with_gpu, "--also-profile", "a.json",
+            "--also-profile", "b.json", "-o", dir.file("x.json"), "--strategy", "cos"}}) {
+    test::CliResult bad = plan(args);
+    EXPECT_EQ(bad.code, 2) << bad.err;
+    EXPECT_NE(bad.err.find("--also-p"), std::string::npos) << bad.err;
+  }
+}
+
 TEST(SchedCli, PlanForAClosedLoop) {
   test::TempDir dir;
   test::CliResult gen = test::run_cli(

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "cos/cli/app.h"
+#include "cos/cli/plan_across.h"
 #include "cos/cli/problem_args.h"
 #include "cos/cli/replan_args.h"
 #include "cos/cli/sim_report.h"
@@ -21,6 +22,7 @@ void add_plan_command(CLI::App& app, Context& context) {
     std::string strategy = "heft";
     std::string out;
     double tune_s = 0;
+    std::vector<std::string> also_platforms, also_profiles;
     bool explain = false;
     bool json = false;
   };
@@ -47,6 +49,12 @@ void add_plan_command(CLI::App& app, Context& context) {
                    "many seconds in all on this machine; another replaces the best simulated only "
                    "where it ran faster in every round, by 3% in the median")
       ->check(CLI::PositiveNumber);
+  command->add_option("--also-platform", options->also_platforms,
+                      "cos: plan on this platform of the same machine too (another split of its "
+                      "cores) and keep whichever plan simulates best, or runs best with --tune "
+                      "(repeatable)");
+  command->add_option("--also-profile", options->also_profiles,
+                      "The profile for each --also-platform, in their order");
   command->add_flag("--explain", options->explain, "Print where each unit went and why");
   command->add_flag("--json", options->json, "Print JSON");
   command->callback([&context, options] {
@@ -65,21 +73,48 @@ void add_plan_command(CLI::App& app, Context& context) {
         if (!options->replan.add.empty() || !options->replan.remove.empty() ||
             options->replan.keep_others)
           fail("--add, --remove and --keep-others re-plan a current plan: give --from PLAN");
+        if (!options->also_platforms.empty() || !options->also_profiles.empty()) {
+          if (options->strategy != "cos")
+            fail("--also-platform: only the cos strategy chooses a platform (got --strategy {})",
+                 options->strategy);
+          if (!options->also_profiles.empty() &&
+              options->also_profiles.size() != options->also_platforms.size())
+            fail("--also-profile: {} given for {} --also-platform", options->also_profiles.size(),
+                 options->also_platforms.size());
+          if (!options->problem.problem.empty())
+            fail("--also-platform: give --platform and --model, not --problem");
+        }
         problem = build_problem(options->problem);
         StrategyOptions strategy = strategy_options(options->problem);
+        MeasuredPickOptions tune;
+        tune.seconds = options->tune_s;
+        tune.also_run = baseline_names();
+        tune.on_progress = [&](const std::string& line) { context.err << line << '\n'; };
         if (options->tune_s > 0) {
           if (options->strategy != "cos")
             fail("--tune: only the cos strategy picks by running (got --strategy {})",
                  options->strategy);
           strategy.pick = [&](const Problem& p, const Contenders& contenders) {
-            MeasuredPickOptions tune;
-            tune.seconds = options->tune_s;
-            tune.also_run = baseline_names();
-            tune.on_progress = [&](const std::string& line) { context.err << line << '\n'; };
             return pick_by_running(p, contenders, tune, &trials);
           };
         }
-        plan = run_strategy(options->strategy, problem, strategy);
+        if (options->also_platforms.empty()) {
+          plan = run_strategy(options->strategy, problem, strategy);
+        } else {
+          std::vector<Problem> problems;
+          problems.push_back(std::move(problem));
+          for (size_t i = 0; i < options->also_platforms.size(); ++i) {
+            ProblemArgs other = options->problem;
+            other.platform = options->also_platforms[i];
+            other.profile = options->also_profiles.empty() ? "" : options->also_profiles[i];
+            problems.push_back(build_problem(other));
+          }
+          strategy.pick = nullptr;
+          PlatformChoice choice = plan_across_platforms(
+              std::move(problems), strategy, options->tune_s > 0 ? &tune : nullptr, &trials);
+          problem = std::move(choice.problem);
+          plan = std::move(choice.plan);
+        }
       }
       SimResult result = simulate(problem, plan, workload_options(problem.workload));
       plan.predicted = sim_json(problem, result);

@@ -31,43 +31,64 @@ size_t measured_winner(const std::vector<Trial>& trials, double margin) {
 
 Pick pick_by_running(const Problem& problem, const Contenders& contenders,
                      const MeasuredPickOptions& options, std::vector<Trial>* trials) {
+  return pick_by_running_across({{&problem, contenders, ""}}, options, trials).second;
+}
+
+std::pair<size_t, Pick> pick_by_running_across(const std::vector<PlatformContenders>& sets,
+                                               const MeasuredPickOptions& options,
+                                               std::vector<Trial>* trials) {
   if (options.plans < 1 || options.rounds < 1 || !(options.seconds > 0))
     fail("a pick by running needs plans, rounds and seconds above 0");
-  const std::vector<Ranked> all = rank_by_simulation(problem, contenders);
+  struct Entry {
+    size_t set;
+    Ranked ranked;
+  };
+  std::vector<Entry> all;
+  for (size_t s = 0; s < sets.size(); ++s)
+    for (const Ranked& r : rank_by_simulation(*sets[s].problem, sets[s].contenders))
+      all.push_back({s, r});
   if (all.empty()) fail("no plans to pick from");
+  // Best first as rank_by_simulation orders one set's: meeting every SLO, then the shortest
+  // period (the same tenants and workload on every platform), the first on ties.
+  std::stable_sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
+    if (a.ranked.meets_slos != b.ranked.meets_slos) return a.ranked.meets_slos;
+    return a.ranked.period_ms < b.ranked.period_ms;
+  });
   // The best simulated (among those meeting every SLO when some do) and the ones named in
   // also_run, in their simulated order.
-  const bool slos = all.front().meets_slos;
-  std::vector<Ranked> ranked;
+  const bool slos = all.front().ranked.meets_slos;
+  std::vector<Entry> chosen;
   int best = 0;
-  for (const Ranked& r : all) {
-    const std::string& name = contenders[r.index].first;
+  for (const Entry& e : all) {
+    const std::string& name = sets[e.set].contenders[e.ranked.index].first;
     const bool named =
         std::find(options.also_run.begin(), options.also_run.end(), name) != options.also_run.end();
-    const bool among_best = r.meets_slos == slos && best < options.plans;
+    const bool among_best = e.ranked.meets_slos == slos && best < options.plans;
     best += among_best;
-    if (among_best || named) ranked.push_back(r);
+    if (among_best || named) chosen.push_back(e);
   }
-  const size_t count = ranked.size();
+  const size_t count = chosen.size();
 
-  const SimOptions workload = workload_options(problem.workload);
   std::vector<Trial> runs(count);
   std::vector<RunOptions> run_options(count);
   for (size_t i = 0; i < count; ++i) {
-    runs[i].origin = contenders[ranked[i].index].first;
-    runs[i].predicted_mix_per_s = ranked[i].weighted_throughput_per_s;
+    const PlatformContenders& set = sets[chosen[i].set];
+    runs[i].origin = set.contenders[chosen[i].ranked.index].first;
+    if (!set.label.empty()) runs[i].origin += " on " + set.label;
+    runs[i].predicted_mix_per_s = chosen[i].ranked.weighted_throughput_per_s;
     RunOptions& run = run_options[i];
     run.duration_s = std::max(0.5, options.seconds / (count * options.rounds));
     run.warmup_s = std::min(0.3, run.duration_s / 2);
-    run.seed = problem.workload.seed;
-    apply_workload(workload, ranked[i].inflight, run);
+    run.seed = set.problem->workload.seed;
+    apply_workload(workload_options(set.problem->workload), chosen[i].ranked.inflight, run);
   }
   for (int round = 0; round < options.rounds; ++round) {
     for (size_t k = 0; k < count; ++k) {
       const size_t i = (k + round) % count;  // each round starts one plan later
+      const PlatformContenders& set = sets[chosen[i].set];
       const RunResult result =
-          run_plan(problem, contenders[ranked[i].index].second, run_options[i]);
-      runs[i].measured_mix_per_s.push_back(mix_throughput(problem, result));
+          run_plan(*set.problem, set.contenders[chosen[i].ranked.index].second, run_options[i]);
+      runs[i].measured_mix_per_s.push_back(mix_throughput(*set.problem, result));
       if (options.on_progress)
         options.on_progress(fmt::format(
             "round {}/{}: {}: {:.1f} req/s (simulated {:.1f})", round + 1, options.rounds,
@@ -76,14 +97,16 @@ Pick pick_by_running(const Problem& problem, const Contenders& contenders,
   }
   for (Trial& run : runs) run.median_mix_per_s = median(run.measured_mix_per_s);
   const size_t won = measured_winner(runs, options.margin);
-  const auto& [origin, plan] = contenders[ranked[won].index];
-  Pick pick{empty_plan(problem, "cos"), origin, ranked[won].period_ms, ranked[won].meets_slos,
+  const Entry& winner = chosen[won];
+  const auto& [origin, plan] = sets[winner.set].contenders[winner.ranked.index];
+  Pick pick{empty_plan(*sets[winner.set].problem, "cos"), runs[won].origin, winner.ranked.period_ms,
+            winner.ranked.meets_slos,
             fmt::format("ran best of {} plans: {:.1f} req/s, simulated {:.1f}", count,
                         runs[won].median_mix_per_s, runs[won].predicted_mix_per_s)};
   pick.plan.placement = plan.placement;
   pick.plan.rank = plan.rank;
   if (trials) *trials = std::move(runs);
-  return pick;
+  return {winner.set, std::move(pick)};
 }
 
 }  // namespace cosched

@@ -39,6 +39,20 @@ struct Trial {
 Pick pick_by_running(const Problem& problem, const Contenders& contenders,
                      const MeasuredPickOptions& options, std::vector<Trial>* trials = nullptr);
 
+// Contenders planned for one platform of this machine; `label` names it in the trials'
+// origins (empty: nothing added).
+struct PlatformContenders {
+  const Problem* problem = nullptr;
+  Contenders contenders;
+  std::string label;
+};
+
+// The same over the contenders of several platforms (other splits of the machine's cores),
+// ranked together by their simulated mix; returns the winner's index into `sets` and its pick.
+std::pair<size_t, Pick> pick_by_running_across(const std::vector<PlatformContenders>& sets,
+                                               const MeasuredPickOptions& options,
+                                               std::vector<Trial>* trials = nullptr);
+
 // Which trial wins: the first (the best simulated) unless another ran faster than it in
 // every round and by more than `margin` in the median of their per-round ratios; of those,
 // the one with the highest such median.
