@@ -80,4 +80,18 @@ double worst_relative(const std::vector<Tensor>& expected, const std::vector<Ten
   return worst;
 }
 
+void check_mixed_builtin_models(Backend& host, Backend& device,
+                                const std::function<bool(int)>& on_device, double tolerance) {
+  ReferenceBackend reference;
+  for (const auto& model : builtin_models()) {
+    SCOPED_TRACE(model.name + " on " + host.name() + " and " + device.name());
+    Graph graph = import_model_bytes(model.build().serialize(), model.name);
+    std::vector<Tensor> inputs;
+    for (int v : graph.inputs) inputs.push_back(random_input(graph.values[v], 7));
+    GraphExecutor mixed(graph, grouped_placement(graph, host, device, on_device), &reference);
+    EXPECT_LE(worst_relative(GraphExecutor(graph, reference).run(inputs), mixed.run(inputs)),
+              tolerance);
+  }
+}
+
 }  // namespace cosched::test

@@ -23,6 +23,11 @@ int check_builtin_models(Backend& backend, double tolerance);
 MixedPlacement grouped_placement(const Graph& graph, Backend& host, Backend& device,
                                  const std::function<bool(int)>& on_device);
 
+// Every built-in model placed by grouped_placement on `host` and `device` (a fallback:
+// the reference) against the reference: each output within `tolerance` x its largest value.
+void check_mixed_builtin_models(Backend& host, Backend& device,
+                                const std::function<bool(int)>& on_device, double tolerance);
+
 // The largest difference of `actual` from `expected` relative to each output's largest
 // expected value (infinite where `actual` is not finite).
 double worst_relative(const std::vector<Tensor>& expected, const std::vector<Tensor>& actual);

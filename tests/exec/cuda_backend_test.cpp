@@ -53,18 +53,8 @@ TEST(CudaBackend, RunsGroupsBesideCpuGroupsInOneGraph) {
   SKIP_WITHOUT_GPU();
   CudaBackend cuda(0);
   auto cpu = make_backend("cpu:0");
-  ReferenceBackend reference;
-  for (const auto& model : builtin_models()) {
-    SCOPED_TRACE(model.name);
-    Graph graph = import_model_bytes(model.build().serialize(), model.name);
-    std::vector<Tensor> inputs;
-    for (int v : graph.inputs) inputs.push_back(test::random_input(graph.values[v], 7));
-    GraphExecutor mixed(
-        graph, test::grouped_placement(graph, *cpu, cuda, [](int g) { return g % 2 == 1; }),
-        &reference);
-    EXPECT_LE(test::worst_relative(GraphExecutor(graph, reference).run(inputs), mixed.run(inputs)),
-              1e-4);
-  }
+  test::check_mixed_builtin_models(
+      *cpu, cuda, [](int g) { return g % 2 == 1; }, 1e-4);
 }
 
 TEST(CudaEquivalence, EveryOpMatchesTheReference) {

@@ -61,19 +61,9 @@ TEST(MixedExecutor, DeviceGroupsAmongHostGroupsGiveThePlainResults) {
 
 TEST(MixedExecutor, CpuBackendBesideADevice) {
   auto cpu = make_backend("cpu:0");
-  ReferenceBackend reference;
-  for (const auto& model : builtin_models()) {
-    SCOPED_TRACE(model.name);
-    Graph graph = import_model_bytes(model.build().serialize(), model.name);
-    std::vector<Tensor> inputs;
-    for (int v : graph.inputs) inputs.push_back(test::random_input(graph.values[v], 7));
-    test::HostAsDevice device(std::make_shared<test::DeviceMemory>());
-    GraphExecutor mixed(
-        graph, test::grouped_placement(graph, *cpu, device, [](int g) { return g % 2 == 0; }),
-        &reference);
-    EXPECT_LE(test::worst_relative(GraphExecutor(graph, reference).run(inputs), mixed.run(inputs)),
-              1e-4);
-  }
+  test::HostAsDevice device(std::make_shared<test::DeviceMemory>());
+  test::check_mixed_builtin_models(
+      *cpu, device, [](int g) { return g % 2 == 0; }, 1e-4);
 }
 
 TEST(MixedExecutor, RefusesTwoDeviceBackends) {

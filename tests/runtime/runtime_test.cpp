@@ -91,6 +91,39 @@ double max_abs(const Tensor& t) {
   return m;
 }
 
+// The first 40 requests a run completes against a sequential run of each tenant's model
+// (paths in tenant order) on `backend`: the largest difference relative to each output's
+// largest value.
+class SequentialCheck {
+ public:
+  SequentialCheck(const std::vector<std::string>& paths, Backend& backend) {
+    for (const auto& path : paths)
+      sequential_.push_back(std::make_unique<GraphExecutor>(import_model(path), backend));
+  }
+  void attach(RunOptions& options) {
+    options.on_outputs = [this](int tenant, const std::vector<Tensor>& inputs,
+                                const std::vector<Tensor>& outputs) {
+      std::lock_guard lock(mutex_);
+      if (checked_ >= 40) return;
+      ++checked_;
+      const std::vector<Tensor> expected = sequential_[tenant]->run(inputs);
+      for (size_t o = 0; o < outputs.size(); ++o) {
+        const auto got = to_doubles(outputs[o]), want = to_doubles(expected[o]);
+        for (size_t i = 0; i < got.size(); ++i)
+          worst_ = std::max(worst_, std::abs(got[i] - want[i]) / (max_abs(expected[o]) + 1e-30));
+      }
+    };
+  }
+  int checked() const { return checked_; }
+  double worst() const { return worst_; }
+
+ private:
+  std::vector<std::unique_ptr<GraphExecutor>> sequential_;
+  std::mutex mutex_;
+  int checked_ = 0;
+  double worst_ = 0;
+};
+
 // Weighted rounds: tenant i completes w_i requests a round; and the operator-level plan's
 // units, run on two processors at once in arenas that reuse memory, give the results a
 // plain sequential run of the same model gives.
@@ -104,30 +137,14 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
     processors.insert(placement.begin(), placement.end());
   EXPECT_GT(processors.size(), 1u);
   auto backend = make_backend("cpu:0");
-  std::vector<std::unique_ptr<GraphExecutor>> sequential;
-  for (const auto& path : paths)
-    sequential.push_back(std::make_unique<GraphExecutor>(import_model(path), *backend));
-  std::mutex mutex;
-  int checked = 0;
-  double worst = 0;
+  SequentialCheck check(paths, *backend);
   RunOptions options = short_run(1.0, 0.2);
   options.rounds_in_flight = 3;
-  options.on_outputs = [&](int tenant, const std::vector<Tensor>& inputs,
-                           const std::vector<Tensor>& outputs) {
-    std::lock_guard lock(mutex);
-    if (checked >= 40) return;
-    ++checked;
-    const std::vector<Tensor> expected = sequential[tenant]->run(inputs);
-    for (size_t o = 0; o < outputs.size(); ++o) {
-      const auto got = to_doubles(outputs[o]), want = to_doubles(expected[o]);
-      for (size_t i = 0; i < got.size(); ++i)
-        worst = std::max(worst, std::abs(got[i] - want[i]) / (max_abs(expected[o]) + 1e-30));
-    }
-  };
+  check.attach(options);
   const RunResult result = run_plan(problem, plan, options);
   expect_accounted(result);
-  EXPECT_EQ(checked, 40);
-  EXPECT_LE(worst, 1e-4);
+  EXPECT_EQ(check.checked(), 40);
+  EXPECT_LE(check.worst(), 1e-4);
   const double ratio = double(result.tenants[0].completed) / result.tenants[1].completed;
   EXPECT_NEAR(ratio, 2.0, 0.25) << result.tenants[0].completed << " / "
                                 << result.tenants[1].completed;
@@ -155,35 +172,19 @@ double run_against_sequential(const BackendOf& backend_of) {
     processors.insert(placement.begin(), placement.end());
   EXPECT_GT(processors.size(), 1u);
   ReferenceBackend reference;
-  std::vector<std::unique_ptr<GraphExecutor>> sequential;
-  for (const auto& path : paths)
-    sequential.push_back(std::make_unique<GraphExecutor>(import_model(path), reference));
-  std::mutex mutex;
-  int checked = 0;
-  double worst = 0;
+  SequentialCheck check(paths, reference);
   RunOptions options = short_run(1.0, 0.2);
   options.rounds_in_flight = 3;
   options.make_backend = backend_of;
-  options.on_outputs = [&](int tenant, const std::vector<Tensor>& inputs,
-                           const std::vector<Tensor>& outputs) {
-    std::lock_guard lock(mutex);
-    if (checked >= 40) return;
-    ++checked;
-    const std::vector<Tensor> expected = sequential[tenant]->run(inputs);
-    for (size_t o = 0; o < outputs.size(); ++o) {
-      const auto got = to_doubles(outputs[o]), want = to_doubles(expected[o]);
-      for (size_t i = 0; i < got.size(); ++i)
-        worst = std::max(worst, std::abs(got[i] - want[i]) / (max_abs(expected[o]) + 1e-30));
-    }
-  };
+  check.attach(options);
   const RunResult result = run_plan(problem, plan, options);
   expect_accounted(result);
   for (const RunTenant& t : result.tenants) {
     EXPECT_GT(t.completed, 0) << t.name;
     EXPECT_EQ(t.failed_total, 0) << t.name << ": " << t.first_error;
   }
-  EXPECT_GE(checked, 10);  // 40 on the cpu backend; the reference kernels are slower
-  return worst;
+  EXPECT_GE(check.checked(), 10);  // 40 on the cpu backend; the reference kernels are slower
+  return check.worst();
 }
 
 // cpu:1 as a device (a stand-in whose kernels, and the host's, fail on memory of the wrong
