@@ -13,23 +13,21 @@ std::string platform_label(const Problem& problem) {
   return fmt::format("{}", fmt::join(ids, " + "));
 }
 
-// Best first as rank_by_simulation orders: meeting every SLO, then the shortest period.
-bool simulates_better(const Ranked& a, const Ranked& b) {
-  if (a.meets_slos != b.meets_slos) return a.meets_slos;
-  return a.period_ms < b.period_ms;
-}
-
 }  // namespace
 
 PlatformChoice plan_across_platforms(std::vector<Problem> problems, const StrategyOptions& strategy,
                                      const MeasuredPickOptions* tune, std::vector<Trial>* trials) {
   std::vector<PlatformContenders> sets(problems.size());
+  std::vector<Ranked> simulated(problems.size());  // each platform's pick, as simulated
   std::vector<Plan> plans;
   for (size_t i = 0; i < problems.size(); ++i) {
     StrategyOptions options = strategy;
     options.pick = [&, i](const Problem& problem, const Contenders& contenders) {
       sets[i] = {&problems[i], contenders, platform_label(problems[i])};
-      return pick_by_simulation(problem, contenders);
+      Pick pick = pick_by_simulation(problem, contenders);
+      simulated[i].period_ms = pick.period_ms;
+      simulated[i].meets_slos = pick.meets_slos;
+      return pick;
     };
     plans.push_back(run_strategy("cos", problems[i], options));
   }
@@ -46,14 +44,8 @@ PlatformChoice plan_across_platforms(std::vector<Problem> problems, const Strate
           why = fmt::format("cos: the {} plan won ({})", pick.origin, pick.evidence);
     }
   } else {
-    Ranked best;
-    for (size_t i = 0; i < problems.size(); ++i) {
-      const Ranked mine = rank_by_simulation(problems[i], {{"cos", plans[i]}}).front();
-      if (i == 0 || simulates_better(mine, best)) {
-        best = mine;
-        chosen = i;
-      }
-    }
+    for (size_t i = 1; i < problems.size(); ++i)
+      if (ranks_before(simulated[i], simulated[chosen])) chosen = i;
   }
   return {std::move(problems[chosen]), std::move(plans[chosen])};
 }

@@ -72,6 +72,24 @@ Backend* device_of(const MixedPlacement& placement, const std::string& graph) {
   return device;
 }
 
+// The value whose buffer `value` shares (following views), or itself.
+int alias_root(const std::vector<int>& alias, int value) {
+  while (alias[value] != value) value = alias[value];
+  return value;
+}
+
+// A copy step of the device backend `device` moving `bytes` to the host, or from it.
+ExecStep copy_step(Backend& device, StepAccess access, int64_t bytes, bool to_host) {
+  ExecStep step;
+  step.backend = device.name();
+  step.runs_on = &device;
+  step.access = std::move(access);
+  step.kernel = device.copy_kernel(bytes, to_host);
+  if (!step.kernel) fail("backend {}: no copy kernel", device.name());
+  step.implementation = step.kernel->implementation();
+  return step;
+}
+
 }  // namespace
 
 GraphExecutor::GraphExecutor(Graph graph, Backend& backend, Backend* fallback)
@@ -208,25 +226,16 @@ GraphExecutor::~GraphExecutor() {
 }
 
 void GraphExecutor::add_copy_steps(const std::vector<int>& alias) {
-  auto copy_step = [&](int value, bool to_host) {
-    ExecStep step;
-    step.backend = backend_.name();
-    step.runs_on = &backend_;
-    (to_host ? step.access.reads : step.access.writes).push_back(value);
-    step.kernel = backend_.copy_kernel(graph_.values[value].bytes(), to_host);
-    if (!step.kernel) fail("backend {}: no copy kernel", backend_.name());
-    step.implementation = step.kernel->implementation();
-    return step;
-  };
+  // Each copy names only its device side: run() sets the host side.
   std::vector<ExecStep> copies_in;
-  for (int v : graph_.inputs) copies_in.push_back(copy_step(v, false));
+  for (int v : graph_.inputs)
+    copies_in.push_back(copy_step(backend_, {{}, {v}}, graph_.values[v].bytes(), false));
   steps_.insert(steps_.begin(), std::make_move_iterator(copies_in.begin()),
                 std::make_move_iterator(copies_in.end()));
   for (int v : graph_.outputs) {
-    int root = v;
-    while (alias[root] != root) root = alias[root];
     // A constant output stays in host memory: run() copies it from there.
-    if (!graph_.values[root].is_constant()) steps_.push_back(copy_step(v, true));
+    if (!graph_.values[alias_root(alias, v)].is_constant())
+      steps_.push_back(copy_step(backend_, {{v}, {}}, graph_.values[v].bytes(), true));
   }
 }
 
@@ -239,10 +248,7 @@ void GraphExecutor::add_copy_steps(const std::vector<int>& alias) {
 // so a copy to the device has read it by the time the copy step returns; a caller's pinned
 // arena needs the device synchronized before the memory a copy reads is reused.
 void GraphExecutor::add_transfer_steps(std::vector<int>& alias) {
-  auto root = [&](int v) {
-    while (alias[v] != v) v = alias[v];
-    return v;
-  };
+  auto root = [&](int v) { return alias_root(alias, v); };
   const size_t n_steps = steps_.size();
   std::vector<int> writer(graph_.values.size(), -1);
   on_device_.assign(graph_.values.size(), false);
@@ -252,7 +258,7 @@ void GraphExecutor::add_transfer_steps(std::vector<int>& alias) {
         writer[v] = static_cast<int>(s);
         on_device_[v] = !steps_[s].runs_on->on_host();
       }
-  auto copy_step = [&](int of, bool to_host, int group) {
+  auto transfer = [&](int of, bool to_host, int group) {
     Value copy;
     copy.name = fmt::format("{}@{}", graph_.values[of].name, to_host ? "host" : device_->name());
     copy.dtype = graph_.values[of].dtype;
@@ -262,14 +268,8 @@ void GraphExecutor::add_transfer_steps(std::vector<int>& alias) {
     graph_.values.push_back(std::move(copy));
     alias.push_back(written);
     on_device_.push_back(!to_host);
-    ExecStep step;
-    step.backend = device_->name();
-    step.runs_on = device_;
+    ExecStep step = copy_step(*device_, {{of}, {written}}, graph_.values[of].bytes(), to_host);
     step.group = group;
-    step.access = {{of}, {written}};
-    step.kernel = device_->copy_kernel(graph_.values[of].bytes(), to_host);
-    if (!step.kernel) fail("backend {}: no copy kernel", device_->name());
-    step.implementation = step.kernel->implementation();
     return step;
   };
   std::vector<std::vector<ExecStep>> before(n_steps), after(n_steps);
@@ -279,7 +279,7 @@ void GraphExecutor::add_transfer_steps(std::vector<int>& alias) {
     auto [at, fresh] = on_host.try_emplace(v, -1);
     if (fresh) {
       const int w = writer[root(v)];
-      after[w].push_back(copy_step(v, true, steps_[w].group));
+      after[w].push_back(transfer(v, true, steps_[w].group));
       at->second = after[w].back().access.writes[0];
     }
     return at->second;
@@ -298,7 +298,7 @@ void GraphExecutor::add_transfer_steps(std::vector<int>& alias) {
       }
       auto [at, fresh] = on_device.try_emplace({v, group}, -1);
       if (fresh) {
-        before[s].push_back(copy_step(v, false, group));
+        before[s].push_back(transfer(v, false, group));
         at->second = before[s].back().access.writes[0];
       }
       v = at->second;

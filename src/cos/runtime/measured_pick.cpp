@@ -48,12 +48,10 @@ std::pair<size_t, Pick> pick_by_running_across(const std::vector<PlatformContend
     for (const Ranked& r : rank_by_simulation(*sets[s].problem, sets[s].contenders))
       all.push_back({s, r});
   if (all.empty()) fail("no plans to pick from");
-  // Best first as rank_by_simulation orders one set's: meeting every SLO, then the shortest
-  // period (the same tenants and workload on every platform), the first on ties.
-  std::stable_sort(all.begin(), all.end(), [](const Entry& a, const Entry& b) {
-    if (a.ranked.meets_slos != b.ranked.meets_slos) return a.ranked.meets_slos;
-    return a.ranked.period_ms < b.ranked.period_ms;
-  });
+  // Best first as rank_by_simulation orders one set's (the periods compare: the same tenants
+  // and workload on every platform), the first on ties.
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Entry& a, const Entry& b) { return ranks_before(a.ranked, b.ranked); });
   // The best simulated (among those meeting every SLO when some do) and the ones named in
   // also_run, in their simulated order.
   const bool slos = all.front().ranked.meets_slos;

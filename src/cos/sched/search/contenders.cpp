@@ -60,10 +60,12 @@ std::vector<Ranked> rank_by_simulation(const Problem& problem, const Contenders&
     ranked.push_back(
         {i, r.period_ms, meets_slos(problem, r), r.weighted_throughput_per_s, r.inflight});
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
-    return a.meets_slos != b.meets_slos ? a.meets_slos : a.period_ms < b.period_ms;
-  });
+  std::stable_sort(ranked.begin(), ranked.end(), ranks_before);
   return ranked;
+}
+
+bool ranks_before(const Ranked& a, const Ranked& b) {
+  return a.meets_slos != b.meets_slos ? a.meets_slos : a.period_ms < b.period_ms;
 }
 
 }  // namespace cosched

@@ -32,8 +32,11 @@ struct Ranked {
   int inflight = 0;                      // saturate: the rounds it kept in flight
 };
 
-// The contenders with distinct plans, simulated, best first: those meeting every SLO, then
-// by shortest period; the first on ties.
+// Whether `a` simulates better than `b`: it meets every SLO where `b` does not, or as they
+// both do or fail to, it has the shorter period.
+bool ranks_before(const Ranked& a, const Ranked& b);
+
+// The contenders with distinct plans, simulated, best first (ranks_before; the first on ties).
 std::vector<Ranked> rank_by_simulation(const Problem& problem, const Contenders& contenders);
 
 // The simulator has the last word: the contender that meets every SLO with the shortest
