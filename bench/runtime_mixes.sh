@@ -13,10 +13,10 @@
 # --tune`; 0: picked by the simulator alone); on cpu:0 + cpu:1 its contenders include those
 # for the one two-core processor (`--also-platform`: cos chooses the split of the cores too).
 # MIX_PLATFORM=gpu: every strategy on one platform of all cores but one as one cpu processor
-# plus cuda:0, whose worker runs on the core left (`cos platform detect`), profiled without
-# concurrency runs (the device tool's time is short); `single` then means the one fastest of
-# those processors.
-# Usage: bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS] [TUNE]
+# plus cuda:0, whose worker runs on the core left (`cos platform detect`), profiled once for
+# the three mixes and not checked after each (the device tool's time is short; a GPU
+# machine's speed holds); `single` then means the one fastest of those processors.
+# Usage: [MIX_ONLY=K] bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS] [TUNE]
 # (results in .cache/runtime-mixes, or $MIX_OUT)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,9 +31,11 @@ mkdir -p "$out"
 mixes=("resnet18 mobilenet_v2 squeezenet1_1"
        "googlenet efficientnet_b0 shufflenet_v2_x1_0"
        "mobilenet_v2 squeezenet1_1 shufflenet_v2_x1_0 efficientnet_b0")
+# MIX_ONLY=K: the K-th mix alone (from 0).
+if [[ -n ${MIX_ONLY:-} ]]; then mixes=("${mixes[$MIX_ONLY]}"); fi
 strategies=(single model layer heft cos)
 if [[ ${MIX_PLATFORM:-split} == gpu ]]; then
-  split=gpu whole=gpu profile_args="--no-concurrency --runs 8"
+  split=gpu whole=gpu profile_args="--runs 8"
   $cos platform detect -o $out/gpu.json >/dev/null
   # A GPU machine's speed holds: every mix's models profiled once, shared by the mixes.
   $cos profile --platform $out/gpu.json $(for m in $(printf '%s\n' ${mixes[@]} | sort -u); do
@@ -75,10 +77,12 @@ for i in "${!mixes[@]}"; do
   done
   # Whole-model runs on cpu:0 and cpu:1 after the mix's runs, to set against the profile's
   # (the predictions hold for the speed the machine was profiled at).
-  $cos profile --check $out/mix$i-profile-$split.json $models --json --quiet > $out/mix$i-check.json
+  if [[ $split != gpu ]]; then
+    $cos profile --check $out/mix$i-profile-$split.json $models --json --quiet > $out/mix$i-check.json
+  fi
 done
 ${PYTHON:-/usr/bin/python3} - "$out" "${#mixes[@]}" "$reps" "$clients" "$split" "${strategies[@]}" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 out, n, reps, clients, split, strategies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6:]
 median = statistics.median
 for i in range(n):
@@ -97,11 +101,13 @@ for i in range(n):
     best_mix = max(mix[s] for s in strategies if s != "cos")
     profiled = {m["name"]: m["whole_ms"] for m in json.load(open(f"{out}/mix{i}-profile-{split}.json"))["models"]}
     drift = {}
-    for row in json.load(open(f"{out}/mix{i}-check.json"))["check"]:
+    check = f"{out}/mix{i}-check.json"
+    for row in json.load(open(check))["check"] if os.path.exists(check) else []:
         before = profiled[row["model"]][row["processor"]]
         drift.setdefault(row["processor"], []).append(before / row["measured_ms"] - 1)
-    print("machine speed after the runs against when profiled (median over the mix's models): " +
-          ", ".join(f"{p} {100 * median(d):+.1f}%" for p, d in drift.items()))
+    if drift:
+        print("machine speed after the runs against when profiled (median over the mix's models): " +
+              ", ".join(f"{p} {100 * median(d):+.1f}%" for p, d in drift.items()))
     worst = lambda xs: max(xs, key=abs) if xs else float("nan")
     # Plans placing every unit alike are one plan measured twice: their difference is noise.
     placement = lambda s: [[u["processor"] for u in t["units"]] for t in json.load(open(f"{out}/mix{i}-{s}.json"))["tenants"]]

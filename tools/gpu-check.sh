@@ -53,7 +53,7 @@ if [[ $mode == --quick ]]; then exit 0; fi
 
 mixes() {
   step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
-  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout 330 bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
+  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout 470 bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
     | tee "$OUT/mixes.txt"
   tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
 }

@@ -59,6 +59,27 @@ TEST(MixedExecutor, DeviceGroupsAmongHostGroupsGiveThePlainResults) {
   }
 }
 
+// A graph on a device alone records its kernels on the second run and replays them after,
+// its copies in and out running every time, the results the same on every run.
+TEST(DeviceExecutor, ReplaysItsKernelsFromTheSecondRunOn) {
+  ReferenceBackend reference;
+  for (const auto& model : builtin_models()) {
+    SCOPED_TRACE(model.name);
+    Graph graph = import_model_bytes(model.build().serialize(), model.name);
+    std::vector<Tensor> inputs;
+    for (int v : graph.inputs) inputs.push_back(test::random_input(graph.values[v], 7));
+    const std::vector<Tensor> expected = GraphExecutor(graph, reference).run(inputs);
+    auto memory = std::make_shared<test::DeviceMemory>();
+    test::HostAsDevice device(memory);
+    GraphExecutor executor(graph, device);
+    for (int run = 0; run < 4; ++run) {
+      EXPECT_EQ(test::worst_relative(expected, executor.run(inputs)), 0.0) << "run " << run;
+      EXPECT_EQ(memory->replays, run) << "run " << run;
+    }
+    EXPECT_EQ(memory->copies, 4 * static_cast<int>(graph.inputs.size() + graph.outputs.size()));
+  }
+}
+
 TEST(MixedExecutor, CpuBackendBesideADevice) {
   auto cpu = make_backend("cpu:0");
   test::HostAsDevice device(std::make_shared<test::DeviceMemory>());

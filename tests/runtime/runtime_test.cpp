@@ -189,8 +189,9 @@ double run_against_sequential(const BackendOf& backend_of) {
 
 // cpu:1 as a device (a stand-in whose kernels, and the host's, fail on memory of the wrong
 // side): the values crossing between its units and cpu:0's move by copy steps, in request
-// contexts of their own (pinned host and device arenas); the device's worker runs off the
-// host processors' cores.
+// contexts of their own (pinned host and device arenas), and the kernels between them are
+// recorded once per context and replayed; the device's worker runs off the host
+// processors' cores.
 TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
   auto memory = std::make_shared<test::DeviceMemory>();
   const double worst =
@@ -200,6 +201,7 @@ TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
       });
   EXPECT_EQ(worst, 0.0);
   EXPECT_GT(memory->copies, 0);
+  EXPECT_GT(memory->replays, 0);
   // Its worker ran on the cores no host processor uses: all but cpu:0's.
   std::vector<int> spare = CoreSet::all().cores;
   spare.erase(std::remove(spare.begin(), spare.end(), 0), spare.end());

@@ -37,11 +37,44 @@ class CheckedKernel : public Kernel {
   Where input_ok_, output_ok_;
 };
 
+// A device kernel: kept for the recording while the device records, else run.
+class DeviceKernel : public Kernel {
+ public:
+  DeviceKernel(std::unique_ptr<Kernel> inner, DeviceMemory& memory)
+      : inner_(std::move(inner)), memory_(memory) {}
+  void run(const KernelArgs& args) override {
+    if (memory_.recording)
+      memory_.recorded.push_back([this, args] { inner_->run(args); });
+    else
+      inner_->run(args);
+  }
+  std::string implementation() const override { return inner_->implementation(); }
+
+ private:
+  std::unique_ptr<Kernel> inner_;
+  DeviceMemory& memory_;
+};
+
+class RecordedKernels : public Recording {
+ public:
+  RecordedKernels(std::vector<std::function<void()>> kernels, DeviceMemory& memory)
+      : kernels_(std::move(kernels)), memory_(memory) {}
+  void replay() override {
+    ++memory_.replays;
+    for (auto& kernel : kernels_) kernel();
+  }
+
+ private:
+  std::vector<std::function<void()>> kernels_;
+  DeviceMemory& memory_;
+};
+
 class CopyKernel : public Kernel {
  public:
   CopyKernel(size_t bytes, bool to_host, DeviceMemory& memory)
       : bytes_(bytes), to_host_(to_host), memory_(memory) {}
   void run(const KernelArgs& args) override {
+    if (memory_.recording) fail("{}: a copy while the device records", implementation());
     if (!args.inputs[0] || !args.outputs[0]) return;
     ++memory_.copies;
     memory_.record_copy_thread();
@@ -105,8 +138,21 @@ void DeviceMemory::record_copy_thread() {
 std::unique_ptr<Kernel> HostAsDevice::compile(const Graph& graph,
                                               std::span<const Node* const> group) {
   auto mine = [memory = memory_](const void* p) { return memory->owns(p); };
-  return std::make_unique<CheckedKernel>(reference_.compile(graph, group),
-                                         constant_inputs(graph, group), mine, mine);
+  return std::make_unique<DeviceKernel>(
+      std::make_unique<CheckedKernel>(reference_.compile(graph, group),
+                                      constant_inputs(graph, group), mine, mine),
+      *memory_);
+}
+
+bool HostAsDevice::begin_recording() {
+  memory_->recording = true;
+  memory_->recorded.clear();
+  return true;
+}
+
+std::unique_ptr<Recording> HostAsDevice::end_recording() {
+  memory_->recording = false;
+  return std::make_unique<RecordedKernels>(std::move(memory_->recorded), *memory_);
 }
 
 std::unique_ptr<Kernel> HostAsDevice::copy_kernel(size_t bytes, bool to_host) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,11 @@ class DeviceMemory {
   void deallocate(void* pointer);
   bool owns(const void* pointer) const;
   std::atomic<int> copies{0};  // copy kernel runs so far
+  // Recording, as a CUDA stream capture: kernels run while `recording` are kept, not run;
+  // a copy then fails (it waits on another stream). The device's worker alone records.
+  bool recording = false;
+  std::vector<std::function<void()>> recorded;
+  std::atomic<int> replays{0};  // recordings replayed so far
   // The cores the thread that ran the latest copy could run on.
   std::vector<int> copy_thread_cores() const;
   void record_copy_thread();
@@ -44,6 +50,8 @@ class HostAsDevice : public Backend {
   void* allocate(size_t bytes) override { return memory_->allocate(bytes); }
   void deallocate(void* pointer) override { memory_->deallocate(pointer); }
   std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) override;
+  bool begin_recording() override;
+  std::unique_ptr<Recording> end_recording() override;
 
  private:
   std::shared_ptr<DeviceMemory> memory_;

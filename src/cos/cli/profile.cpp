@@ -9,6 +9,7 @@
 #include "cos/cli/app.h"
 #include "cos/cli/table.h"
 #include "cos/common/error.h"
+#include "cos/exec/cpu/core_set.h"
 #include "cos/onnx/import.h"
 #include "cos/profile/check.h"
 #include "cos/profile/load_process.h"
@@ -23,7 +24,8 @@ struct ProfileArgs {
   std::string platform;
   std::string out;
   std::string check;
-  std::string load_on;  // the child of a slow-down measurement
+  std::string load_on;     // the child of a slow-down measurement
+  std::string load_cores;  // its thread's cores ("15", "14-15"); empty: any
   int runs = 10;
   int warmup = 2;
   int passes = 10;
@@ -224,6 +226,9 @@ void add_profile_command(CLI::App& app, Context& context) {
   command->add_option("--load-on", args->load_on)
       ->group("")  // internal: the second process of a slow-down measurement
       ->description("Run one model on this processor until stdin closes, printing each run's ms");
+  command->add_option("--load-cores", args->load_cores)
+      ->group("")
+      ->description("The cores the --load-on run's thread runs on (\"14-15\")");
   command->add_flag("--json", args->json, "Print JSON");
   command->callback([&context, args] {
     context.action = [&context, args] {
@@ -231,7 +236,9 @@ void add_profile_command(CLI::App& app, Context& context) {
       bool terminal = &context.err == &std::cerr && isatty(STDERR_FILENO);
       if (!args->load_on.empty()) {
         if (args->models.size() != 1) fail("--load-on takes one model");
-        serve_load(args->models[0], args->load_on, parse_shapes(args->shapes));
+        serve_load(args->models[0], args->load_on, parse_shapes(args->shapes),
+                   args->load_cores.empty() ? std::vector<int>{}
+                                            : CoreSet::parse("cpu:" + args->load_cores).cores);
       } else if (!args->check.empty()) {
         if (!args->out.empty() || !args->platform.empty())
           fail("--check uses the profile's platform and writes nothing; drop -o and --platform");

@@ -389,26 +389,15 @@ void GraphExecutor::run_kernels(std::vector<double>* step_ms) {
               .count();
     }
   };
-  size_t first = 0, last = steps_.size();  // the kernels between the copy steps
-  while (first < last && steps_[first].nodes.empty()) run_step(first++);
-  while (last > first && steps_[last - 1].nodes.empty()) --last;
-  // Timed runs launch kernel by kernel; the others record once (on the second run: the
-  // first has loaded every kernel and library workspace) and then replay.
-  if (!step_ms && untimed_runs_++ == 1) {
-    if (backend_.begin_recording()) {
-      try {
-        for (size_t s = first; s < last; ++s) steps_[s].kernel->run(steps_[s].args);
-        recording_ = backend_.end_recording();
-      } catch (const std::exception&) {
-        backend_.end_recording();  // dropped: the kernels run one by one below
-      }
-    }
+  if (step_ms) {  // timed runs launch kernel by kernel
+    for (size_t s = 0; s < steps_.size(); ++s) run_step(s);
+    return;
   }
-  if (recording_ && !step_ms)
-    recording_->replay();
-  else
-    for (size_t s = first; s < last; ++s) run_step(s);
-  for (size_t s = last; s < steps_.size(); ++s) run_step(s);
+  if (all_steps_.size() != steps_.size()) {
+    all_steps_.resize(steps_.size());
+    std::iota(all_steps_.begin(), all_steps_.end(), size_t{0});
+  }
+  recorded_.run(backend_, steps_, all_steps_, run_step);
 }
 
 std::vector<KernelArgs> GraphExecutor::args_in(std::byte* arena, std::byte* device_arena) const {

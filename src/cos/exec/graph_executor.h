@@ -8,6 +8,7 @@
 
 #include "cos/exec/kernel.h"
 #include "cos/exec/memory_plan.h"
+#include "cos/exec/recorded_steps.h"
 
 namespace cosched {
 
@@ -88,7 +89,7 @@ class GraphExecutor {
   // values, and the values they write (appended to the graph).
   void add_transfer_steps(std::vector<int>& alias);
   bool in_device_arena(int value) const;
-  // Runs the steps that are not copies: from the recording where the backend made one.
+  // Runs every step: from recordings where the backend makes them.
   void run_kernels(std::vector<double>* step_ms);
   // Compiles every node on backend_of(node) (fusing a node into its producer's step when
   // `fuses` allows; a step's group is its head's group_of), then plans the memory for the
@@ -107,8 +108,8 @@ class GraphExecutor {
   std::byte* arena_ = nullptr;
   std::byte* device_arena_ = nullptr;  // as large as the arena; holds the device's values
   std::vector<bool> on_device_;        // per value: written by a device step
-  std::unique_ptr<Recording> recording_;
-  int untimed_runs_ = 0;
+  RecordedSteps recorded_;             // untimed runs (a device backend's replayed)
+  std::vector<size_t> all_steps_;      // 0, 1, ... for recorded_
 };
 
 }  // namespace cosched

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cos/common/error.h"
+#include "cos/exec/cpu/core_set.h"
 #include "cos/onnx/import.h"
 #include "cos/profile/stats.h"
 
@@ -38,7 +39,8 @@ bool read_lines(int fd, std::string& pending, std::vector<std::string>& lines, i
 
 std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& load,
                                               const std::string& model_path,
-                                              const std::string& processor, int runs) {
+                                              const std::string& processor, int runs,
+                                              const std::vector<int>& cores) {
   int to_child[2], from_child[2];
   if (pipe(to_child) != 0 || pipe(from_child) != 0) fail("slow-down: cannot make a pipe");
   if (load.command.empty()) fail("slow-down: no command to start the second process");
@@ -48,6 +50,7 @@ std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& lo
   args.push_back(model_path);
   for (const auto& [name, shape] : load.shapes)
     args.push_back("--shape=" + name + "=" + shape_string(shape));
+  if (!cores.empty()) args.push_back("--load-cores=" + CoreSet{cores}.name().substr(4));
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -111,7 +114,8 @@ std::vector<std::string> own_command(const std::string& subcommand) {
 }
 
 void serve_load(const std::string& model_path, const std::string& processor,
-                const std::map<std::string, Shape>& shapes) {
+                const std::map<std::string, Shape>& shapes, const std::vector<int>& cores) {
+  if (!cores.empty()) pin_this_thread(cores);
   ImportOptions import;
   import.input_shapes = shapes;
   TimedRun timed(import_model(model_path, import), processor);

@@ -26,15 +26,18 @@ struct LoadCommand {
 std::vector<std::string> own_command(const std::string& subcommand);
 
 // Runs `a` here while a child process runs `model_path` on `processor` until both have
-// `runs` timed runs under load (after one untimed run each). Returns (median of a, median
-// of the child), in ms. Throws cosched::Error when the child cannot start or fails.
+// `runs` timed runs under load (after one untimed run each); the child's thread runs on
+// `cores` (where a device's runtime worker would; empty: anywhere). Returns (median of a,
+// median of the child), in ms. Throws cosched::Error when the child cannot start or fails.
 std::pair<double, double> run_against_process(TimedRun& a, const LoadCommand& load,
                                               const std::string& model_path,
-                                              const std::string& processor, int runs);
+                                              const std::string& processor, int runs,
+                                              const std::vector<int>& cores = {});
 
-// The child's side: compiles the model on `processor`, runs it once, writes "ready", then
-// runs it again and again, writing each run's ms on a line of stdout, until stdin closes.
+// The child's side: on `cores` (empty: anywhere), compiles the model on `processor`, runs it
+// once, writes "ready", then runs it again and again, writing each run's ms on a line of
+// stdout, until stdin closes.
 void serve_load(const std::string& model_path, const std::string& processor,
-                const std::map<std::string, Shape>& shapes);
+                const std::map<std::string, Shape>& shapes, const std::vector<int>& cores);
 
 }  // namespace cosched

@@ -127,6 +127,8 @@ class Profiler {
         profile_.models.push_back({model.name, model.path, model.hash, {}, {}});
     for (size_t a = 0; a < measured_.size(); ++a) {
       const Processor& p = *measured_[a];
+      // A device's kernels are launched from where the runtime's worker for it runs.
+      if (!p.is_host()) pin_this_thread(device_cores());
       std::vector<std::unique_ptr<TimedRun>> timed;
       for (const auto& model : models) {
         progress_.update(done_, fmt::format("compile {} on {}", model.name, p.id));
@@ -151,7 +153,35 @@ class Profiler {
             summarize_spread(visits_[{model.hash, p.id}].whole).median_ms;
       if (concurrency() && pass + 1 == passes())
         for (size_t m = 0; m < models.size(); ++m) measure_pairs(models[m], a, *timed[m]);
+      if (!p.is_host()) pin_this_thread(CoreSet::all().cores);
     }
+  }
+
+  // The cores no cpu processor of the platform uses (cores_outside).
+  std::vector<int> device_cores() const {
+    std::vector<std::string> host;
+    for (const Processor& p : platform_.processors)
+      if (p.is_host()) host.push_back(p.id);
+    return cores_outside(host);
+  }
+
+  // One run of `run` on `p` with every step timed, in ms. A device's steps timed one by one
+  // (each waited for) take longer than the same kernels replayed from a recording, as the
+  // runtime and every untimed run run them (an H200 took 2-3x as long for batch-1 CNNs):
+  // there an untimed run follows, whose time the run takes, its kernel steps scaled to it.
+  double timed_run(TimedRun& run, const Processor& p) {
+    const double timed_ms = run.run(&step_ms_);
+    if (p.is_host()) return timed_ms;
+    const double replayed_ms = run.run();
+    const auto& steps = run.executor().steps();
+    double copies_ms = 0;
+    for (size_t s = 0; s < steps.size(); ++s)
+      if (steps[s].nodes.empty()) copies_ms += step_ms_[s];
+    const double scale =
+        std::clamp((replayed_ms - copies_ms) / std::max(timed_ms - copies_ms, 1e-6), 0.05, 1.5);
+    for (size_t s = 0; s < steps.size(); ++s)
+      if (!steps[s].nodes.empty()) step_ms_[s] *= scale;
+    return replayed_ms;
   }
 
   ProfiledModel& profiled(const ModelToProfile& model) {
@@ -170,7 +200,7 @@ class Profiler {
     for (int i = 0; i < std::max(warmup, pass == 0 ? 1 : 0); ++i) {
       progress_.update(done_, fmt::format("{} on {}: pass {}/{}, warm-up", model.name, p.id,
                                           pass + 1, passes()));
-      ms = run.run(&step_ms_);
+      ms = timed_run(run, p);
       done_ += unit;
     }
     if (pass == 0) {
@@ -187,7 +217,7 @@ class Profiler {
                 int left) {
     progress_.update(done_, fmt::format("{} on {}: pass {}/{}, {} runs left", model.name, p.id,
                                         pass + 1, passes(), left));
-    const double ms = run.run(&step_ms_);
+    const double ms = timed_run(run, p);
     done_ += roofline_s(model.graph, p);
     record_run(model, p, ms);
   }
@@ -230,7 +260,9 @@ class Profiler {
       if (load_failed_) continue;
       std::pair<double, double> medians;
       try {
-        medians = run_against_process(run, options_.load, model.path, pb, concurrent_runs());
+        medians =
+            run_against_process(run, options_.load, model.path, pb, concurrent_runs(),
+                                measured_[b]->is_host() ? std::vector<int>{} : device_cores());
       } catch (const Error& e) {
         // No slow-downs then, but the op costs stand.
         if (options_.progress) *options_.progress << "cos: warning: " << e.what() << '\n';

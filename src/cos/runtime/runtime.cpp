@@ -19,6 +19,7 @@
 #include "cos/common/percentile.h"
 #include "cos/exec/backends.h"
 #include "cos/exec/cpu/core_set.h"
+#include "cos/exec/recorded_steps.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/runtime/tenant_program.h"
 #include "cos/sched/loads.h"
@@ -29,11 +30,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // One request's memory: arenas laid out like the executor's (host, and device when the
-// tenant has device units), and each step's args in them.
+// tenant has device units), each step's args in them, and per unit its steps as a device
+// records them on this memory.
 struct Context {
   std::byte* arena = nullptr;
   std::byte* device_arena = nullptr;
   std::vector<KernelArgs> args;
+  std::vector<RecordedSteps> units;
 };
 
 struct Request {
@@ -330,6 +333,7 @@ class Runtime {
       context->arena = static_cast<std::byte*>(std::aligned_alloc(a, bytes));
     }
     context->args = t.program->executor().args_in(context->arena, context->device_arena);
+    context->units.resize(t.program->units());
     t.contexts.push_back(std::move(context));
     return t.contexts.back().get();
   }
@@ -371,14 +375,11 @@ class Runtime {
   }
 
   std::vector<int> cores_no_host_processor_uses() const {
-    std::vector<int> spare = CoreSet::all().cores;
-    for (size_t p = 0; p < backends_.size(); ++p) {
-      const Processor& processor = problem_.platform.processors[p];
-      if (!backends_[p]->on_host() || processor.kind != "cpu") continue;
-      for (int core : CoreSet::parse_any(processor.id).cores)
-        spare.erase(std::remove(spare.begin(), spare.end(), core), spare.end());
-    }
-    return spare;
+    std::vector<std::string> host;
+    for (size_t p = 0; p < backends_.size(); ++p)
+      if (backends_[p]->on_host() && problem_.platform.processors[p].is_host())
+        host.push_back(problem_.platform.processors[p].id);
+    return cores_outside(host);
   }
 
   void work(size_t processor) {
@@ -393,8 +394,10 @@ class Runtime {
       const double begin = seconds();
       if (!request.failed) {
         try {
-          for (size_t s : program.unit_steps(task.unit))
-            program.executor().run_step(s, request.context->args[s]);
+          Context& context = *request.context;
+          context.units[task.unit].run(
+              *backends_[processor], program.executor().steps(), program.unit_steps(task.unit),
+              [&](size_t s) { program.executor().run_step(s, context.args[s]); });
           // A device unit ends when its kernels have run, as profiled (and before its
           // context can be handed to another request).
           backends_[processor]->synchronize();

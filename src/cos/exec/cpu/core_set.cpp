@@ -104,6 +104,14 @@ void pin_this_thread(const std::vector<int>& cores) {
   sched_setaffinity(0, sizeof(mask), &mask);
 }
 
+std::vector<int> cores_outside(const std::vector<std::string>& processors) {
+  std::vector<int> spare = CoreSet::all().cores;
+  for (const std::string& id : processors)
+    for (int core : CoreSet::parse_any(id).cores)
+      spare.erase(std::remove(spare.begin(), spare.end(), core), spare.end());
+  return spare;
+}
+
 std::string cpu_model() {
   std::ifstream info("/proc/cpuinfo");
   std::string line;

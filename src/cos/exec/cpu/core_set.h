@@ -31,6 +31,10 @@ std::vector<int> thread_cores();
 // Lets the calling thread (alone, not its team) run on `cores` only.
 void pin_this_thread(const std::vector<int>& cores);
 
+// This machine's cores that none of the cpu processors `processors` ("cpu:0-3") uses: where a
+// device's worker runs without taking turns with a team thread (which slows the whole team).
+std::vector<int> cores_outside(const std::vector<std::string>& processors);
+
 // The CPU's model name ("AMD EPYC 9654"), or "unknown cpu".
 std::string cpu_model();
 

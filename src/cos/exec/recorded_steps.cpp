@@ -1,0 +1,48 @@
+#include "cos/exec/recorded_steps.h"
+
+#include "cos/exec/graph_executor.h"
+
+namespace cosched {
+
+void RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
+                        const std::vector<size_t>& steps,
+                        const std::function<void(size_t)>& run_step) {
+  if (runs_++ == 1) record(device, all, steps, run_step);
+  if (pieces_.empty()) {
+    for (size_t s : steps) run_step(s);
+    return;
+  }
+  for (Piece& piece : pieces_) {
+    if (piece.recording) {
+      piece.recording->replay();
+      ++replays_;
+    } else {
+      for (size_t i = piece.first; i < piece.last; ++i) run_step(steps[i]);
+    }
+  }
+}
+
+// Records every run of kernel steps before any step runs: recording only records, so the
+// copies between them must not run yet.
+void RecordedSteps::record(Backend& device, const std::vector<ExecStep>& all,
+                           const std::vector<size_t>& steps,
+                           const std::function<void(size_t)>& run_step) {
+  auto is_copy = [&](size_t i) { return all[steps[i]].nodes.empty(); };
+  for (size_t first = 0; first < steps.size();) {
+    size_t last = first + 1;
+    while (last < steps.size() && is_copy(last) == is_copy(first)) ++last;
+    Piece piece{first, last, nullptr};
+    if (!is_copy(first) && last - first > 1 && device.begin_recording()) {
+      try {
+        for (size_t i = first; i < last; ++i) run_step(steps[i]);
+        piece.recording = device.end_recording();
+      } catch (const std::exception&) {
+        device.end_recording();  // dropped: these kernels run one by one
+      }
+    }
+    pieces_.push_back(std::move(piece));
+    first = last;
+  }
+}
+
+}  // namespace cosched
