@@ -37,6 +37,9 @@ class CopyKernel : public Kernel {
       std::memcpy(staging_.get(), host, bytes_);
       from = staging_.get();
     }
+    // Kernels queued before it may still read the memory it writes (reused by a later value).
+    check_cuda(cudaEventRecord(ready_, context_.compute()), "copy-h2d");
+    check_cuda(cudaStreamWaitEvent(context_.copy(), ready_, 0), "copy-h2d");
     check_cuda(cudaMemcpyAsync(device, from, bytes_, cudaMemcpyHostToDevice, context_.copy()),
                "copy-h2d");
     check_cuda(cudaEventRecord(done_, context_.copy()), "copy-h2d");
