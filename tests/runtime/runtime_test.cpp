@@ -190,10 +190,12 @@ double run_against_sequential(const BackendOf& backend_of) {
 // cpu:1 as a device (a stand-in whose kernels, and the host's, fail on memory of the wrong
 // side): the values crossing between its units and cpu:0's move by copy steps, in request
 // contexts of their own (pinned host and device arenas), and the kernels between them are
-// recorded once per context and replayed; the device's worker runs off the host
-// processors' cores.
+// recorded once per context and replayed; the device's worker only queues its kernels and
+// copies (a stream of their own runs them), waiting where the runtime says; it runs off the
+// host processors' cores.
 TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
   auto memory = std::make_shared<test::DeviceMemory>();
+  memory->stream = std::make_unique<test::StandInStream>();  // kernels run behind the worker
   const double worst =
       run_against_sequential([&](const std::string& id) -> std::unique_ptr<Backend> {
         if (id == "cpu:1") return std::make_unique<test::HostAsDevice>(memory);

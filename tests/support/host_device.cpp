@@ -1,8 +1,10 @@
 #include "support/host_device.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <utility>
 
 #include "cos/common/error.h"
 #include "cos/exec/cpu/core_set.h"
@@ -37,16 +39,13 @@ class CheckedKernel : public Kernel {
   Where input_ok_, output_ok_;
 };
 
-// A device kernel: kept for the recording while the device records, else run.
+// A device kernel: run, queued or recorded as its device's memory says.
 class DeviceKernel : public Kernel {
  public:
   DeviceKernel(std::unique_ptr<Kernel> inner, DeviceMemory& memory)
       : inner_(std::move(inner)), memory_(memory) {}
   void run(const KernelArgs& args) override {
-    if (memory_.recording)
-      memory_.recorded.push_back([this, args] { inner_->run(args); });
-    else
-      inner_->run(args);
+    memory_.launch([this, args] { inner_->run(args); });
   }
   std::string implementation() const override { return inner_->implementation(); }
 
@@ -61,7 +60,7 @@ class RecordedKernels : public Recording {
       : kernels_(std::move(kernels)), memory_(memory) {}
   void replay() override {
     ++memory_.replays;
-    for (auto& kernel : kernels_) kernel();
+    for (auto& kernel : kernels_) memory_.launch(kernel);
   }
 
  private:
@@ -78,7 +77,8 @@ class CopyKernel : public Kernel {
     if (!args.inputs[0] || !args.outputs[0]) return;
     ++memory_.copies;
     memory_.record_copy_thread();
-    std::memcpy(args.outputs[0], args.inputs[0], bytes_);
+    memory_.launch([bytes = bytes_, args] { std::memcpy(args.outputs[0], args.inputs[0], bytes); });
+    if (to_host_ && memory_.stream) memory_.stream->wait();  // as a copy to the host does
   }
   std::string implementation() const override {
     return to_host_ ? "test-device:copy-d2h" : "test-device:copy-h2d";
@@ -98,6 +98,66 @@ std::vector<bool> constant_inputs(const Graph& graph, std::span<const Node* cons
 }
 
 }  // namespace
+
+StandInStream::StandInStream() : thread_([this] { serve(); }) {}
+
+StandInStream::~StandInStream() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void StandInStream::enqueue(std::function<void()> work) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(work));
+  }
+  changed_.notify_all();
+}
+
+void StandInStream::wait() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return queue_.empty() && !running_; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+void StandInStream::serve() {
+  for (int n = 0;; ++n) {
+    std::function<void()> work;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      work = std::move(queue_.front());
+      queue_.pop_front();
+      running_ = true;
+    }
+    if (n % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    try {
+      work();
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      running_ = false;
+    }
+    changed_.notify_all();
+  }
+}
+
+void DeviceMemory::launch(std::function<void()> work) {
+  if (recording)
+    recorded.push_back(std::move(work));
+  else if (stream)
+    stream->enqueue(std::move(work));
+  else
+    work();
+}
 
 void* DeviceMemory::allocate(size_t bytes) {
   void* pointer = std::aligned_alloc(64, (std::max<size_t>(bytes, 1) + 63) / 64 * 64);

@@ -1,10 +1,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "cos/exec/kernel.h"
@@ -12,9 +16,33 @@
 
 namespace cosched::test {
 
-// The memory of a stand-in device: host blocks it hands out and knows again.
+// A stand-in for a device's stream: work runs in the order queued, on a thread of its own,
+// pausing now and then, so that whoever reads a result without waiting for it reads it early.
+class StandInStream {
+ public:
+  StandInStream();
+  ~StandInStream();
+  void enqueue(std::function<void()> work);
+  void wait();  // until everything queued has run; rethrows the first error among it
+
+ private:
+  void serve();
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<void()>> queue_;
+  bool running_ = false, stopping_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+// The memory of a stand-in device: host blocks it hands out and knows again; with a
+// `stream`, its kernels and copies run there, the device's worker only queueing them.
 class DeviceMemory {
  public:
+  // Runs `work` now, or queues it on the stream, or keeps it for the recording.
+  void launch(std::function<void()> work);
+  std::unique_ptr<StandInStream> stream;
   void* allocate(size_t bytes);
   void deallocate(void* pointer);
   bool owns(const void* pointer) const;
@@ -24,7 +52,7 @@ class DeviceMemory {
   bool recording = false;
   std::vector<std::function<void()>> recorded;
   std::atomic<int> replays{0};  // recordings replayed so far
-  // The cores the thread that ran the latest copy could run on.
+  // The cores the thread that launched the latest copy could run on.
   std::vector<int> copy_thread_cores() const;
   void record_copy_thread();
 
@@ -50,6 +78,9 @@ class HostAsDevice : public Backend {
   void* allocate(size_t bytes) override { return memory_->allocate(bytes); }
   void deallocate(void* pointer) override { memory_->deallocate(pointer); }
   std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) override;
+  void synchronize() override {
+    if (memory_->stream) memory_->stream->wait();
+  }
   bool begin_recording() override;
   std::unique_ptr<Recording> end_recording() override;
 
