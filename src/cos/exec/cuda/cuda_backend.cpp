@@ -104,7 +104,7 @@ bool CudaBackend::can_fuse(const Graph& graph, std::span<const Node* const> grou
 std::unique_ptr<Kernel> CudaBackend::build(const Graph& graph, std::span<const Node* const> group) {
   const Node& head = *group[0];
   const std::string& op = head.op;
-  if (op == "Conv") return conv(context_, conv_choices_, graph, group);
+  if (op == "Conv") return conv(context_, graph, group);
   if (is_product(op)) return matmul(context_, graph, group);
   if (op == "BatchNormalization") return batch_norm(context_, graph, group);
   if (op == "ReduceMean" && group.size() > 1) return layer_norm_pattern(context_, graph, group);

@@ -39,7 +39,6 @@ class CudaBackend : public Backend {
   std::unique_ptr<Kernel> build(const Graph& graph, std::span<const Node* const> group);
 
   CudaContext context_;
-  cuda_ops::ConvChoices conv_choices_;
 };
 
 }  // namespace cosched

@@ -2,6 +2,10 @@
 // bias, a residual Add and activations run after it in one epilogue kernel.
 #include <fmt/format.h>
 
+#include <map>
+#include <mutex>
+#include <optional>
+
 #include "cos/common/error.h"
 #include "cos/exec/cuda/cuda_kernel.h"
 #include "cos/exec/cuda/cuda_ops.h"
@@ -19,6 +23,29 @@ std::vector<int> to_ints(const std::vector<int64_t>& v, size_t rank, int fill) {
   return out;
 }
 
+// The algorithm found per device and conv signature, for the process.
+class ConvChoices {
+ public:
+  std::optional<int> find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = choices_.find(key);
+    return it == choices_.end() ? std::nullopt : std::optional<int>(it->second);
+  }
+  void remember(const std::string& key, int algo) {
+    std::lock_guard lock(mutex_);
+    choices_[key] = algo;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, int> choices_;
+};
+
+ConvChoices& conv_choices() {
+  static ConvChoices choices;
+  return choices;
+}
+
 struct ConvChoice {
   cudnnConvolutionFwdAlgo_t algo;
   cudnnMathType_t math;
@@ -27,7 +54,7 @@ struct ConvChoice {
 
 class ConvKernel : public CudaKernel {
  public:
-  ConvKernel(CudaContext& context, ConvChoices& choices, const Graph& graph, Group group)
+  ConvKernel(CudaContext& context, const Graph& graph, Group group)
       : CudaKernel(context, graph, group, "cuda:cudnn"),
         window_(make_window(graph, *group[0])),
         x_(graph.values[group[0]->inputs[0]].shape),
@@ -58,7 +85,7 @@ class ConvKernel : public CudaKernel {
       padded_n_ = element_count(padded);
       padded_ = DeviceBuffer(padded_n_ * sizeof(float));
     }
-    choose(choices, graph, group);
+    choose(graph, group);
     context_.workspace(choice_.workspace);
     implementation_ = fmt::format("cuda:cudnn:algo{}{}{}", static_cast<int>(choice_.algo),
                                   choice_.math == CUDNN_FMA_MATH ? "" : ":tf32",
@@ -109,17 +136,17 @@ class ConvKernel : public CudaKernel {
                    : to_ints(window_.pad_begin, 2, 0);
   }
 
-  void choose(ConvChoices& choices, const Graph& graph, Group group) {
+  void choose(const Graph& graph, Group group) {
     const Node& head = *group[0];
     std::string key =
-        fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", shape_string(padded_input()),
+        fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", context_.device(), shape_string(padded_input()),
                     shape_string(graph.values[head.inputs[1]].shape), shape_string(y_),
                     fmt::join(pads(), ","), fmt::join(window_.stride, ","),
                     fmt::join(window_.dilation, ","), head.attr_int("group", 1), context_.tf32());
     const cudnnMathType_t wanted = context_.tf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
     check_cudnn(cudnnSetConvolutionMathType(conv_.desc, wanted), "cudnnSetConvolutionMathType");
-    if (auto it = choices.find(key); it != choices.end()) {
-      choice_ = {static_cast<cudnnConvolutionFwdAlgo_t>(it->second), wanted, 0};
+    if (std::optional<int> algo = conv_choices().find(key)) {
+      choice_ = {static_cast<cudnnConvolutionFwdAlgo_t>(*algo), wanted, 0};
       if (settle()) return;
     }
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
@@ -134,7 +161,7 @@ class ConvKernel : public CudaKernel {
       if (!context_.tf32() && perf[i].mathType == CUDNN_TENSOR_OP_MATH) continue;
       choice_ = {perf[i].algo, wanted, 0};
       if (settle()) {
-        choices[key] = static_cast<int>(choice_.algo);
+        conv_choices().remember(key, static_cast<int>(choice_.algo));
         return;
       }
     }
@@ -166,14 +193,13 @@ class ConvKernel : public CudaKernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> conv(CudaContext& context, ConvChoices& choices, const Graph& graph,
-                             Group group) {
+std::unique_ptr<Kernel> conv(CudaContext& context, const Graph& graph, Group group) {
   const Node& head = *group[0];
   const Shape& x = graph.values[head.inputs[0]].shape;
   if (x.size() < 3 || x.size() > 5 || !graph.constant_input(head, 1)) return nullptr;
   for (int v : head.inputs)
     if (v >= 0 && graph.values[v].dtype != DType::f32) return nullptr;
-  return std::make_unique<ConvKernel>(context, choices, graph, group);
+  return std::make_unique<ConvKernel>(context, graph, group);
 }
 
 }  // namespace cosched::cuda_ops

@@ -38,10 +38,10 @@ std::unique_ptr<Kernel> binary(CudaContext& context, const Graph& graph, Group g
 std::unique_ptr<Kernel> batch_norm(CudaContext& context, const Graph& graph, Group group);
 
 // --- cuDNN convolution and cuBLAS products (cuda_conv.cpp, cuda_matmul.cpp)
-// The fastest cuDNN algorithm per conv signature, found once (cudnnFind...).
-using ConvChoices = std::map<std::string, int>;
-std::unique_ptr<Kernel> conv(CudaContext& context, ConvChoices& choices, const Graph& graph,
-                             Group group);
+// Convolution with the fastest cuDNN algorithm for its signature, found once a process
+// (cudnnFind...) and shared by every backend on the device: the runtime and `plan --tune`
+// compile a fresh backend a run, and finding ran for seconds a model.
+std::unique_ptr<Kernel> conv(CudaContext& context, const Graph& graph, Group group);
 std::unique_ptr<Kernel> matmul(CudaContext& context, const Graph& graph, Group group);
 
 // --- the rest (cuda_misc.cpp): pooling, reductions, normalization, data movement
