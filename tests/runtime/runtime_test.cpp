@@ -16,6 +16,7 @@
 #include "cos/onnx/builder.h"
 #include "cos/onnx/import.h"
 #include "cos/runtime/measured_pick.h"
+#include "cos/runtime/tenant_program.h"
 #include "cos/sched/from_graph.h"
 #include "cos/sched/strategy.h"
 #include "support/host_device.h"
@@ -160,13 +161,13 @@ TEST(Runtime, SaturateKeepsTheWeightsAndResultsMatchASequentialRun) {
 
 using BackendOf = std::function<std::unique_ptr<Backend>(const std::string& processor)>;
 
-// Runs the cos plan of two built-in models on cpu:0 + cpu:1, its processors' backends from
-// `backend_of`; every request completes, and the first 40 give the results of a sequential
-// reference run: the largest difference relative to each output's largest value.
-double run_against_sequential(const BackendOf& backend_of) {
+// Runs the `strategy` plan of two built-in models on cpu:0 + cpu:1, its processors' backends
+// from `backend_of`; every request completes, and the first 40 give the results of a
+// sequential reference run: the largest difference relative to each output's largest value.
+double run_against_sequential(const BackendOf& backend_of, const std::string& strategy = "cos") {
   test::TempDir dir;
   const std::vector<std::string> paths = {save_builtin(dir, 2), save_builtin(dir, 0)};
-  auto [problem, plan] = plan_models(paths, "cos");
+  auto [problem, plan] = plan_models(paths, strategy);
   std::set<int> processors;
   for (const auto& placement : plan.placement)
     processors.insert(placement.begin(), placement.end());
@@ -208,6 +209,69 @@ TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
   std::vector<int> spare = CoreSet::all().cores;
   spare.erase(std::remove(spare.begin(), spare.end(), 0), spare.end());
   EXPECT_EQ(memory->copy_thread_cores(), spare);
+}
+
+// A tenant wholly on the stand-in device: its units run as chains, one task and one
+// recording each, with the results of a sequential run.
+TEST(Runtime, RunsChainsOfDeviceUnitsAsOneTask) {
+  auto memory = std::make_shared<test::DeviceMemory>();
+  memory->stream = std::make_unique<test::StandInStream>();
+  const double worst = run_against_sequential(
+      [&](const std::string& id) -> std::unique_ptr<Backend> {
+        if (id == "cpu:1") return std::make_unique<test::HostAsDevice>(memory);
+        return std::make_unique<test::HostOutsideDevice>(memory);
+      },
+      "model");
+  EXPECT_EQ(worst, 0.0);
+  EXPECT_GT(memory->replays, 0);
+}
+
+// Chains: on a device, runs of units each the other's only neighbour; elsewhere one unit.
+TEST(TenantProgram, ChainsRunsOfUnitsOnADeviceOnly) {
+  test::TempDir dir;
+  auto [problem, plan] = plan_models({save_builtin(dir, 0), save_builtin(dir, 2)}, "single");
+  auto memory = std::make_shared<test::DeviceMemory>();
+  test::HostOutsideDevice host(memory);
+  test::HostAsDevice device(memory);
+  ReferenceBackend reference;
+  for (int processor : {0, 1}) {
+    for (size_t t = 0; t < problem.tenants.size(); ++t) {
+      SCOPED_TRACE(problem.tenants[t].name + " on processor " + std::to_string(processor));
+      std::fill(plan.placement[t].begin(), plan.placement[t].end(), processor);
+      TenantProgram program(problem, plan, static_cast<int>(t), {&host, &device}, reference);
+      const SchedGraph& graph = problem.tenants[t].graph;
+      std::vector<bool> inside(program.units(), false);  // a later unit of some chain
+      for (int u = 0; u < program.units(); ++u)
+        for (size_t i = 1; i < program.chain(u).size(); ++i) inside[program.chain(u)[i]] = true;
+      std::vector<int> covered(program.units(), 0);  // chains from heads holding each unit
+      size_t longest = 0;
+      for (int u = 0; u < program.units(); ++u) {
+        const std::vector<int>& chain = program.chain(u);
+        ASSERT_FALSE(chain.empty());
+        EXPECT_EQ(chain.front(), u);
+        if (inside[u]) {
+          EXPECT_EQ(chain.size(), 1u);
+          continue;
+        }
+        longest = std::max(longest, chain.size());
+        size_t steps = 0;
+        for (size_t i = 0; i < chain.size(); ++i) {
+          ++covered[chain[i]];
+          steps += program.unit_steps(chain[i]).size();
+          if (i > 0) {
+            EXPECT_EQ(graph.succs[chain[i - 1]], std::vector<int>{chain[i]});
+            EXPECT_EQ(graph.preds[chain[i]], std::vector<int>{chain[i - 1]});
+          }
+        }
+        EXPECT_EQ(program.chain_steps(u).size(), steps);
+      }
+      for (int u = 0; u < program.units(); ++u) EXPECT_EQ(covered[u], 1) << "unit " << u;
+      if (processor == 0)
+        EXPECT_EQ(longest, 1u);
+      else
+        EXPECT_GT(longest, 2u);
+    }
+  }
 }
 
 // The same with cuda:0 in cpu:1's place, on a GPU machine (tools/gpu-check.sh).

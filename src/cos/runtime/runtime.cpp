@@ -404,14 +404,15 @@ class Runtime {
     while (queues_[processor].pop(task)) {
       Request& request = *task.request;
       TenantProgram& program = t_program(request);
+      const std::vector<int>& chain = program.chain(task.unit);
       const double begin = seconds();
       if (!request.failed) {
         try {
           Context& context = *request.context;
           context.units[task.unit].run(
-              *backends_[processor], program.executor().steps(), program.unit_steps(task.unit),
+              *backends_[processor], program.executor().steps(), program.chain_steps(task.unit),
               [&](size_t s) { program.executor().run_step(s, context.args[s]); });
-          if (waits_for_kernels(request.tenant, task.unit, processor))
+          if (waits_for_kernels(request.tenant, chain.back(), processor))
             backends_[processor]->synchronize();
         } catch (const std::exception& e) {
           fail_request(request, e.what());
@@ -424,7 +425,13 @@ class Runtime {
       if (options_.record_spans)
         spans_[processor].push_back({static_cast<int>(processor), request.tenant, task.unit, false,
                                      request.order, begin * 1e3, end * 1e3});
-      done(request, task.unit);
+      // The chain's units after the first were never queued: each one's only predecessor is
+      // done, and the last one's successors are released as any unit's.
+      for (size_t i = 1; i < chain.size(); ++i) {
+        --request.pending[chain[i]];
+        --request.remaining;
+      }
+      done(request, chain.back());
     }
   }
 

@@ -56,6 +56,31 @@ TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenan
     step_unit_.push_back(unit);
   }
   check_dependencies(sched);
+  find_chains(sched, plan.placement[tenant], backends);
+}
+
+void TenantProgram::find_chains(const SchedGraph& graph, const std::vector<int>& placement,
+                                const std::vector<Backend*>& backends) {
+  const int n = units();
+  // Whether unit b runs right after unit a in a device's chain.
+  auto links = [&](int a, int b) {
+    return !backends.at(placement[a])->on_host() && graph.succs[a].size() == 1 &&
+           graph.succs[a][0] == b && graph.preds[b].size() == 1 && placement[b] == placement[a] &&
+           !unit_steps_[a].empty() && !unit_steps_[b].empty();
+  };
+  chains_.assign(n, {});
+  chain_steps_.assign(n, {});
+  for (int u = 0; u < n; ++u) {
+    chains_[u] = {u};
+    if (graph.preds[u].size() == 1 && links(graph.preds[u][0], u)) continue;  // inside a run
+    while (graph.succs[chains_[u].back()].size() == 1 &&
+           links(chains_[u].back(), graph.succs[chains_[u].back()][0]))
+      chains_[u].push_back(graph.succs[chains_[u].back()][0]);
+  }
+  for (int u = 0; u < n; ++u)
+    for (int member : chains_[u])
+      chain_steps_[u].insert(chain_steps_[u].end(), unit_steps_[member].begin(),
+                             unit_steps_[member].end());
 }
 
 void TenantProgram::check_dependencies(const SchedGraph& sched) const {
