@@ -167,7 +167,7 @@ class Profiler {
 
   // One run of `run` on `p` with every step timed, in ms. A device's steps timed one by one
   // (each waited for) take longer than the same kernels replayed from a recording, as the
-  // runtime and every untimed run run them (an H200 took 2-3x as long for batch-1 CNNs):
+  // runtime and every untimed run run them (2.3-3.7x as long for three CNNs on an H200):
   // there an untimed run follows, whose time the run takes, its kernel steps scaled to it.
   double timed_run(TimedRun& run, const Processor& p) {
     const double timed_ms = run.run(&step_ms_);

@@ -377,8 +377,8 @@ class Runtime {
   // Whether a unit ends when its kernels have run (a device's have only been queued): when a
   // unit on another processor follows it, or the request's end (whose context another
   // request then takes). A unit of the same device that follows runs after it in the
-  // device's stream order anyway: one wait per one-op unit took the cuda worker ~40 of its
-  // ~55 us a unit on an H200, a third of its throughput.
+  // device's stream order anyway (one-op units, each waited for, took the cuda worker a
+  // median 55 us each on an H200, against 20 us of kernel time a unit).
   bool waits_for_kernels(int tenant, int unit, size_t processor) const {
     if (backends_[processor]->on_host()) return false;
     const std::vector<int>& succs = problem_.tenants[tenant].graph.succs[unit];
