@@ -416,6 +416,8 @@ class Runtime {
             backends_[processor]->synchronize();
         } catch (const std::exception& e) {
           fail_request(request, e.what());
+          // Kernels it queued must not run on in a context another request takes next.
+          if (!backends_[processor]->on_host()) try_synchronize(*backends_[processor]);
         }
       }
       const double end = seconds();
@@ -432,6 +434,13 @@ class Runtime {
         --request.remaining;
       }
       done(request, chain.back());
+    }
+  }
+
+  static void try_synchronize(Backend& backend) {
+    try {
+      backend.synchronize();
+    } catch (const std::exception&) {  // the request has failed already
     }
   }
 
