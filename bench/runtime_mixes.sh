@@ -66,6 +66,9 @@ for i in "${!mixes[@]}"; do
     $cos plan --platform $out/$platform.json --profile $out/mix$i-profile-$platform.json $args --strategy $s \
       $workload $pick -o $out/mix$i-$s.json >/dev/null 2>$out/mix$i-$s.plan.log
   done
+  # The LP bound on the period: how much any plan could gain over the best baseline.
+  $cos compare --platform $out/$split.json --profile $out/mix$i-profile-$split.json $args \
+    --strategies layer --json > $out/mix$i-bound.json
   for r in $(seq 1 "$reps"); do
     # Each repetition starts one strategy later, so that a slowdown of the machine that sets
     # in mid-repetition does not always fall on the same strategies.
@@ -114,6 +117,10 @@ for i in range(n):
     same = [s for s in strategies if s != "cos" and placement(s) == placement("cos")]
     if same:
         print(f"the cos plan places every unit as {', '.join(same)} does")
+    bound = json.load(open(f"{out}/mix{i}-bound.json"))
+    layer = bound["strategies"][0]["period_ms"] / bound["lp_bound_period_ms"]
+    print(f"LP bound on the period on {split}: {bound['lp_bound_period_ms']:.2f} ms; the layer plan's "
+          f"simulated period is {layer:.3f}x it (no plan can run more than that much faster)")
     # Paired: each repetition runs the five plans back to back, so its ratio sees one stretch
     # of the machine's speed. Against the baseline with the best median (the best of four
     # noisy figures in each repetition would be the luckiest one, not the best plan).
