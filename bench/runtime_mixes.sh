@@ -45,50 +45,13 @@ else
   $cos platform detect --split 1,1 -o $out/cpu2.json >/dev/null
   $cos platform detect -o $out/cpu01.json >/dev/null
 fi
-for i in "${!mixes[@]}"; do
-  models=$(for m in ${mixes[$i]}; do echo "models/$m.onnx"; done)
-  args=$(for m in $models; do echo "--model $m"; done)
-  if [[ -f $out/all-profile-$split.json ]]; then
-    cp $out/all-profile-$split.json $out/mix$i-profile-$split.json
-  else
-    $cos profile --platform $out/$split.json $models -o $out/mix$i-profile-$split.json --quiet $profile_args
-  fi
-  if [[ $whole != "$split" ]]; then
-    $cos profile --platform $out/$whole.json $models -o $out/mix$i-profile-$whole.json --quiet --no-concurrency
-  fi
-  for s in "${strategies[@]}"; do
-    if [[ $s == single ]]; then platform=$whole; else platform=$split; fi
-    pick=""
-    if [[ $s == cos && $tune != 0 ]]; then pick="--tune $tune"; fi
-    if [[ $s == cos && $whole != "$split" ]]; then
-      pick="$pick --also-platform $out/$whole.json --also-profile $out/mix$i-profile-$whole.json"
-    fi
-    $cos plan --platform $out/$platform.json --profile $out/mix$i-profile-$platform.json $args --strategy $s \
-      $workload $pick -o $out/mix$i-$s.json >/dev/null 2>$out/mix$i-$s.plan.log
-  done
-  # The LP bound on the period: how much any plan could gain over the best baseline.
-  $cos compare --platform $out/$split.json --profile $out/mix$i-profile-$split.json $args \
-    --strategies layer --json > $out/mix$i-bound.json
-  for r in $(seq 1 "$reps"); do
-    # Each repetition starts one strategy later, so that a slowdown of the machine that sets
-    # in mid-repetition does not always fall on the same strategies.
-    n=${#strategies[@]}
-    for k in $(seq 0 $((n - 1))); do
-      s=${strategies[$(((k + r - 1) % n))]}
-      $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run$r.json 2>$out/mix$i-$s.run$r.log
-    done
-  done
-  # Whole-model runs on cpu:0 and cpu:1 after the mix's runs, to set against the profile's
-  # (the predictions hold for the speed the machine was profiled at).
-  if [[ $split != gpu ]]; then
-    $cos profile --check $out/mix$i-profile-$split.json $models --json --quiet > $out/mix$i-check.json
-  fi
-done
-${PYTHON:-/usr/bin/python3} - "$out" "${#mixes[@]}" "$reps" "$clients" "$split" "${strategies[@]}" <<'PY'
+# Prints mix $1's table, right after its runs (a run cut short still shows the mixes done).
+summarize() {
+  ${PYTHON:-/usr/bin/python3} - "$out" "$1" "$reps" "$clients" "$split" "${strategies[@]}" <<'PY'
 import json, os, statistics, sys
-out, n, reps, clients, split, strategies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6:]
+out, mix, reps, clients, split, strategies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6:]
 median = statistics.median
-for i in range(n):
+for i in [mix]:
     runs = {s: [json.load(open(f"{out}/mix{i}-{s}.run{r}.json")) for r in range(1, reps + 1)] for s in strategies}
     names = [t["name"] for t in runs["cos"][0]["tenants"]]
     workload = f"closed loop, {clients} clients per tenant" if clients else "saturate"
@@ -140,3 +103,44 @@ for i in range(n):
               ", ".join(f"{p} {median(r['work_vs_profiled'][p] for r in runs[s]):.2f}x"
                         for p in runs[s][0]["work_vs_profiled"] if runs[s][0]["work_vs_profiled"][p] > 0))
 PY
+}
+for i in "${!mixes[@]}"; do
+  models=$(for m in ${mixes[$i]}; do echo "models/$m.onnx"; done)
+  args=$(for m in $models; do echo "--model $m"; done)
+  if [[ -f $out/all-profile-$split.json ]]; then
+    cp $out/all-profile-$split.json $out/mix$i-profile-$split.json
+  else
+    $cos profile --platform $out/$split.json $models -o $out/mix$i-profile-$split.json --quiet $profile_args
+  fi
+  if [[ $whole != "$split" ]]; then
+    $cos profile --platform $out/$whole.json $models -o $out/mix$i-profile-$whole.json --quiet --no-concurrency
+  fi
+  for s in "${strategies[@]}"; do
+    if [[ $s == single ]]; then platform=$whole; else platform=$split; fi
+    pick=""
+    if [[ $s == cos && $tune != 0 ]]; then pick="--tune $tune"; fi
+    if [[ $s == cos && $whole != "$split" ]]; then
+      pick="$pick --also-platform $out/$whole.json --also-profile $out/mix$i-profile-$whole.json"
+    fi
+    $cos plan --platform $out/$platform.json --profile $out/mix$i-profile-$platform.json $args --strategy $s \
+      $workload $pick -o $out/mix$i-$s.json >/dev/null 2>$out/mix$i-$s.plan.log
+  done
+  # The LP bound on the period: how much any plan could gain over the best baseline.
+  $cos compare --platform $out/$split.json --profile $out/mix$i-profile-$split.json $args \
+    --strategies layer --json > $out/mix$i-bound.json
+  for r in $(seq 1 "$reps"); do
+    # Each repetition starts one strategy later, so that a slowdown of the machine that sets
+    # in mid-repetition does not always fall on the same strategies.
+    n=${#strategies[@]}
+    for k in $(seq 0 $((n - 1))); do
+      s=${strategies[$(((k + r - 1) % n))]}
+      $cos run $out/mix$i-$s.json --duration ${seconds}s $workload --json > $out/mix$i-$s.run$r.json 2>$out/mix$i-$s.run$r.log
+    done
+  done
+  # Whole-model runs on cpu:0 and cpu:1 after the mix's runs, to set against the profile's
+  # (the predictions hold for the speed the machine was profiled at).
+  if [[ $split != gpu ]]; then
+    $cos profile --check $out/mix$i-profile-$split.json $models --json --quiet > $out/mix$i-check.json
+  fi
+  summarize $i
+done
