@@ -410,6 +410,14 @@ TEST(MeasuredPick, RunsTheBestSimulatedPlansAndKeepsTheFastest) {
   EXPECT_THROW(pick_by_running(problem, contenders, options), Error);
 }
 
+TEST(MeasuredPick, PlansTakeTurnsEachRoundStartingOneLater) {
+  std::vector<std::pair<int, size_t>> calls;
+  in_turns(3, 2, [&](int round, size_t i) { calls.push_back({round, i}); });
+  const std::vector<std::pair<int, size_t>> expected = {{0, 0}, {0, 1}, {0, 2},
+                                                        {1, 1}, {1, 2}, {1, 0}};
+  EXPECT_EQ(calls, expected);
+}
+
 TEST(MeasuredPick, KeepsTheBestSimulatedUnlessAnotherWinsEveryRoundByTheMargin) {
   auto trials = [](std::vector<std::vector<double>> mixes) {
     std::vector<Trial> all;

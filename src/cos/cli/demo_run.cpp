@@ -13,6 +13,7 @@
 #include "cos/exec/cpu/core_set.h"
 #include "cos/profile/detect.h"
 #include "cos/profile/profiler.h"
+#include "cos/runtime/measured_pick.h"
 #include "cos/runtime/runtime.h"
 #include "cos/sched/strategy.h"
 #include "cos/sim/trace.h"
@@ -51,10 +52,7 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
   StrategyOptions options;
   options.time_limit_s = 5;
   options.search_budget_s = 1;
-  // Every plan runs kRounds times, the rounds taking the plans in turn, each round starting
-  // one plan later: a slow minute of the machine falls on every plan, not on the last ones
-  // (run once each in order, cos's plan, last, once read 16% under the layer plan it equalled).
-  constexpr int kRounds = 3;
+  constexpr int kRounds = 3;  // every plan runs this many times, the plans taking turns
   const std::vector<std::string> strategies = {"single", "model", "layer", "heft", "cos"};
   std::vector<Plan> plans;
   std::vector<SimResult> predicted;
@@ -72,14 +70,11 @@ void run_on_this_machine(const std::string& dir, const std::vector<std::string>&
     runs.push_back(run);
   }
   std::vector<std::vector<RunResult>> measured(strategies.size());
-  for (int round = 0; round < kRounds; ++round)
-    for (size_t k = 0; k < strategies.size(); ++k) {
-      const size_t i = (k + round) % strategies.size();
-      err << fmt::format("round {}/{}: running the {} plan...\n", round + 1, kRounds,
-                         strategies[i]);
-      // Untraced, so that every strategy's figure pays the same per-unit cost.
-      measured[i].push_back(run_plan(problem, plans[i], runs[i]));
-    }
+  in_turns(strategies.size(), kRounds, [&](int round, size_t i) {
+    err << fmt::format("round {}/{}: running the {} plan...\n", round + 1, kRounds, strategies[i]);
+    // Untraced, so that every strategy's figure pays the same per-unit cost.
+    measured[i].push_back(run_plan(problem, plans[i], runs[i]));
+  });
   Table table({"strategy", "predicted req/s", "measured req/s", "diff", "worst tenant diff",
                "work vs profiled"});
   for (size_t i = 0; i < strategies.size(); ++i) {

@@ -10,6 +10,11 @@
 #include "cos/sim/simulator.h"
 
 namespace cosched {
+void in_turns(size_t count, int rounds, const std::function<void(int round, size_t i)>& run) {
+  for (int round = 0; round < rounds; ++round)
+    for (size_t k = 0; k < count; ++k) run(round, (k + round) % count);
+}
+
 size_t measured_winner(const std::vector<Trial>& trials, double margin) {
   size_t won = 0;
   double best_lead = 1 + margin;
@@ -80,19 +85,16 @@ std::pair<size_t, Pick> pick_by_running_across(const std::vector<PlatformContend
     run.seed = set.problem->workload.seed;
     apply_workload(workload_options(set.problem->workload), chosen[i].ranked.inflight, run);
   }
-  for (int round = 0; round < options.rounds; ++round) {
-    for (size_t k = 0; k < count; ++k) {
-      const size_t i = (k + round) % count;  // each round starts one plan later
-      const PlatformContenders& set = sets[chosen[i].set];
-      const RunResult result =
-          run_plan(*set.problem, set.contenders[chosen[i].ranked.index].second, run_options[i]);
-      runs[i].measured_mix_per_s.push_back(mix_throughput(*set.problem, result));
-      if (options.on_progress)
-        options.on_progress(fmt::format(
-            "round {}/{}: {}: {:.1f} req/s (simulated {:.1f})", round + 1, options.rounds,
-            runs[i].origin, runs[i].measured_mix_per_s.back(), runs[i].predicted_mix_per_s));
-    }
-  }
+  in_turns(count, options.rounds, [&](int round, size_t i) {
+    const PlatformContenders& set = sets[chosen[i].set];
+    const RunResult result =
+        run_plan(*set.problem, set.contenders[chosen[i].ranked.index].second, run_options[i]);
+    runs[i].measured_mix_per_s.push_back(mix_throughput(*set.problem, result));
+    if (options.on_progress)
+      options.on_progress(fmt::format(
+          "round {}/{}: {}: {:.1f} req/s (simulated {:.1f})", round + 1, options.rounds,
+          runs[i].origin, runs[i].measured_mix_per_s.back(), runs[i].predicted_mix_per_s));
+  });
   for (Trial& run : runs) run.median_mix_per_s = median(run.measured_mix_per_s);
   const size_t won = measured_winner(runs, options.margin);
   const Entry& winner = chosen[won];

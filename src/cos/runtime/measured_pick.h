@@ -53,6 +53,12 @@ std::pair<size_t, Pick> pick_by_running_across(const std::vector<PlatformContend
                                                const MeasuredPickOptions& options,
                                                std::vector<Trial>* trials = nullptr);
 
+// Calls run(round, i) for every round and every plan i < count, the plans taking turns and
+// each round starting one plan later: a slow minute of the machine falls on every plan, not
+// on the last ones (run once each in order, cos's plan, last, once read 16% under the layer
+// plan it equalled).
+void in_turns(size_t count, int rounds, const std::function<void(int round, size_t i)>& run);
+
 // Which trial wins: the first (the best simulated) unless another ran faster than it in
 // every round and by more than `margin` in the median of their per-round ratios; of those,
 // the one with the highest such median.
