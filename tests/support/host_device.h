@@ -62,17 +62,28 @@ class DeviceMemory {
   std::vector<int> copy_thread_cores_;
 };
 
+// The reference kernels beside a stand-in device's memory: the two backends below.
+class ReferenceBesideDevice : public Backend {
+ public:
+  explicit ReferenceBesideDevice(std::shared_ptr<DeviceMemory> memory)
+      : memory_(std::move(memory)) {}
+  bool supports(const Graph& graph, const Node& node) const override {
+    return reference_.supports(graph, node);
+  }
+
+ protected:
+  std::shared_ptr<DeviceMemory> memory_;
+  ReferenceBackend reference_;
+};
+
 // A device backend for machines without a GPU: the reference kernels behind a device's
 // interface. Its arenas come from `memory`, its copies are memcpy, and each of its kernels
 // fails unless everything it reads or writes (constants aside, which a device uploads when
 // it compiles) lies in that memory, as a real device's kernels would need.
-class HostAsDevice : public Backend {
+class HostAsDevice : public ReferenceBesideDevice {
  public:
-  explicit HostAsDevice(std::shared_ptr<DeviceMemory> memory) : memory_(std::move(memory)) {}
+  using ReferenceBesideDevice::ReferenceBesideDevice;
   std::string name() const override { return "test-device"; }
-  bool supports(const Graph& graph, const Node& node) const override {
-    return reference_.supports(graph, node);
-  }
   std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
   bool on_host() const override { return false; }
   void* allocate(size_t bytes) override { return memory_->allocate(bytes); }
@@ -83,25 +94,14 @@ class HostAsDevice : public Backend {
   }
   bool begin_recording() override;
   std::unique_ptr<Recording> end_recording() override;
-
- private:
-  std::shared_ptr<DeviceMemory> memory_;
-  ReferenceBackend reference_;
 };
 
 // The reference backend on the host, its kernels failing if they touch `memory`.
-class HostOutsideDevice : public Backend {
+class HostOutsideDevice : public ReferenceBesideDevice {
  public:
-  explicit HostOutsideDevice(std::shared_ptr<DeviceMemory> memory) : memory_(std::move(memory)) {}
+  using ReferenceBesideDevice::ReferenceBesideDevice;
   std::string name() const override { return "test-host"; }
-  bool supports(const Graph& graph, const Node& node) const override {
-    return reference_.supports(graph, node);
-  }
   std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
-
- private:
-  std::shared_ptr<DeviceMemory> memory_;
-  ReferenceBackend reference_;
 };
 
 }  // namespace cosched::test
