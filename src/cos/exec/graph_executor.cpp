@@ -218,6 +218,8 @@ void GraphExecutor::compile(
       step.args.outputs.resize(1);
     }
   }
+  all_steps_.resize(steps_.size());
+  std::iota(all_steps_.begin(), all_steps_.end(), size_t{0});
 }
 
 GraphExecutor::~GraphExecutor() {
@@ -392,10 +394,6 @@ void GraphExecutor::run_kernels(std::vector<double>* step_ms) {
   if (step_ms) {  // timed runs launch kernel by kernel
     for (size_t s = 0; s < steps_.size(); ++s) run_step(s);
     return;
-  }
-  if (all_steps_.size() != steps_.size()) {
-    all_steps_.resize(steps_.size());
-    std::iota(all_steps_.begin(), all_steps_.end(), size_t{0});
   }
   recorded_.run(backend_, steps_, all_steps_, run_step);
 }

@@ -1,5 +1,7 @@
 #include "cos/exec/recorded_steps.h"
 
+#include <algorithm>
+
 #include "cos/exec/graph_executor.h"
 
 namespace cosched {
@@ -13,17 +15,16 @@ void RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
     return;
   }
   for (Piece& piece : pieces_) {
-    if (piece.recording) {
+    if (piece.recording)
       piece.recording->replay();
-      ++replays_;
-    } else {
+    else
       for (size_t i = piece.first; i < piece.last; ++i) run_step(steps[i]);
-    }
   }
 }
 
 // Records every run of kernel steps before any step runs: recording only records, so the
-// copies between them must not run yet.
+// copies between them must not run yet. Keeps no pieces where nothing was recorded (a host
+// backend's steps), so that those run as a plain loop.
 void RecordedSteps::record(Backend& device, const std::vector<ExecStep>& all,
                            const std::vector<size_t>& steps,
                            const std::function<void(size_t)>& run_step) {
@@ -43,6 +44,9 @@ void RecordedSteps::record(Backend& device, const std::vector<ExecStep>& all,
     pieces_.push_back(std::move(piece));
     first = last;
   }
+  if (std::none_of(pieces_.begin(), pieces_.end(),
+                   [](const Piece& p) { return p.recording != nullptr; }))
+    pieces_.clear();
 }
 
 }  // namespace cosched

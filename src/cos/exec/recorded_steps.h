@@ -21,7 +21,6 @@ class RecordedSteps {
   // `steps`: indices into `all`, in order; run_step(s) runs step s's kernel on its memory.
   void run(Backend& device, const std::vector<ExecStep>& all, const std::vector<size_t>& steps,
            const std::function<void(size_t)>& run_step);
-  int replays() const { return replays_; }
 
  private:
   struct Piece {
@@ -31,9 +30,8 @@ class RecordedSteps {
   void record(Backend& device, const std::vector<ExecStep>& all, const std::vector<size_t>& steps,
               const std::function<void(size_t)>& run_step);
 
-  std::vector<Piece> pieces_;  // empty until recorded
+  std::vector<Piece> pieces_;  // empty unless something was recorded
   int runs_ = 0;
-  int replays_ = 0;
 };
 
 }  // namespace cosched

@@ -57,7 +57,10 @@ struct Visit {
 class Profiler {
  public:
   Profiler(const Platform& platform, const ProfileOptions& options)
-      : platform_(platform), options_(options), progress_(options.progress, 0, options.terminal) {}
+      : platform_(platform),
+        options_(options),
+        progress_(options.progress, 0, options.terminal),
+        device_cores_(device_cores(platform)) {}
 
   Profile run(const std::vector<ModelToProfile>& models) {
     auto start = std::chrono::steady_clock::now();
@@ -128,7 +131,7 @@ class Profiler {
     for (size_t a = 0; a < measured_.size(); ++a) {
       const Processor& p = *measured_[a];
       // A device's kernels are launched from where the runtime's worker for it runs.
-      if (!p.is_host()) pin_this_thread(device_cores());
+      if (!p.is_host()) pin_this_thread(device_cores_);
       std::vector<std::unique_ptr<TimedRun>> timed;
       for (const auto& model : models) {
         progress_.update(done_, fmt::format("compile {} on {}", model.name, p.id));
@@ -158,9 +161,9 @@ class Profiler {
   }
 
   // The cores no cpu processor of the platform uses (cores_outside).
-  std::vector<int> device_cores() const {
+  static std::vector<int> device_cores(const Platform& platform) {
     std::vector<std::string> host;
-    for (const Processor& p : platform_.processors)
+    for (const Processor& p : platform.processors)
       if (p.is_host()) host.push_back(p.id);
     return cores_outside(host);
   }
@@ -260,9 +263,8 @@ class Profiler {
       if (load_failed_) continue;
       std::pair<double, double> medians;
       try {
-        medians =
-            run_against_process(run, options_.load, model.path, pb, concurrent_runs(),
-                                measured_[b]->is_host() ? std::vector<int>{} : device_cores());
+        medians = run_against_process(run, options_.load, model.path, pb, concurrent_runs(),
+                                      measured_[b]->is_host() ? std::vector<int>{} : device_cores_);
       } catch (const Error& e) {
         // No slow-downs then, but the op costs stand.
         if (options_.progress) *options_.progress << "cos: warning: " << e.what() << '\n';
@@ -415,6 +417,7 @@ class Profiler {
   const Platform& platform_;
   const ProfileOptions& options_;
   Progress progress_;
+  const std::vector<int> device_cores_;  // where a device's kernels are launched from
   Profile profile_;
   std::vector<const Processor*> measured_;
   double done_ = 0;
