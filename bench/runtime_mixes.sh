@@ -105,6 +105,7 @@ for i in [mix]:
 PY
 }
 for i in "${!mixes[@]}"; do
+  echo "mix $((i + 1)): profiled and planned from $(date +%T)"
   models=$(for m in ${mixes[$i]}; do echo "models/$m.onnx"; done)
   args=$(for m in $models; do echo "--model $m"; done)
   if [[ -f $out/all-profile-$split.json ]]; then
@@ -128,6 +129,7 @@ for i in "${!mixes[@]}"; do
   # The LP bound on the period: how much any plan could gain over the best baseline.
   $cos compare --platform $out/$split.json --profile $out/mix$i-profile-$split.json $args \
     --strategies layer --json > $out/mix$i-bound.json
+  echo "mix $((i + 1)): runs from $(date +%T)"
   for r in $(seq 1 "$reps"); do
     # Each repetition starts one strategy later, so that a slowdown of the machine that sets
     # in mid-repetition does not always fall on the same strategies.

@@ -5,8 +5,9 @@
 # copy bandwidth, batch-1 latency of cos against PyTorch eager on the same GPU, three tenant
 # mixes run for real on cpu + cuda:0 (bench/runtime_mixes.sh), and a measured profile.
 # Everything lands under $OUT (default ./gpu-out).
-# Usage: tools/gpu-check.sh [--quick | --mixes]
-#   --quick: the GPU tests only; --mixes: the GPU tests, then the tenant mixes only.
+# Usage: tools/gpu-check.sh [--quick | --mixes | --profile]
+#   --quick: the GPU tests only; --mixes: the GPU tests, then the tenant mixes only;
+#   --profile: the GPU tests, then the measured profile only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu-out}
@@ -53,10 +54,25 @@ if [[ $mode == --quick ]]; then exit 0; fi
 
 mixes() {
   step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
-  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout 470 bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
+  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout "${MIX_TIMEOUT:-470}" bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
     | tee "$OUT/mixes.txt"
   tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
 }
+models7="resnet18 mobilenet_v2 squeezenet1_1 googlenet efficientnet_b0 shufflenet_v2_x1_0 vit_b_16"
+profile() {
+  step "a measured profile of this platform (cpu halves + cuda:0) for the planner"
+  half=$(( $(nproc) / 2 ))
+  run "$root/bin/cos" platform detect --split "$half,$half" -o "$OUT/platform-gpu.json" && cat "$OUT/platform-gpu.json"
+  timeout 150 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/cos" profile \
+  --platform "$OUT/platform-gpu.json" $(for m in $models7; do [[ -f models/$m.onnx ]] && echo "models/$m.onnx"; done) \
+  -o "$OUT/profile-gpu.json" --quiet --no-concurrency --runs 8
+}
+if [[ $mode == --profile ]]; then
+  step "export the profile's models with this machine's PyTorch"
+  PYTHONUNBUFFERED=1 timeout 120 python3 tools/export_models.py -o models --only ${models7// /,}
+  profile
+  exit 0
+fi
 if [[ $mode == --mixes ]]; then
   step "export the mixes' models with this machine's PyTorch"
   PYTHONUNBUFFERED=1 timeout 120 python3 tools/export_models.py -o models \
@@ -104,12 +120,5 @@ for m in vgg11 vit_b_16; do
   run "$root/bin/cos" infer "models/$m.onnx" --input "models/$m.input.npy" --processor cuda:0 --repeat 10 --stats | tail -14
 done
 mixes
-
-step "a measured profile of this platform (cpu halves + cuda:0) for the planner"
-models7="resnet18 mobilenet_v2 squeezenet1_1 googlenet efficientnet_b0 shufflenet_v2_x1_0 vit_b_16"
-half=$(( $(nproc) / 2 ))
-run "$root/bin/cos" platform detect --split "$half,$half" -o "$OUT/platform-gpu.json" && cat "$OUT/platform-gpu.json"
-timeout 150 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/cos" profile \
-  --platform "$OUT/platform-gpu.json" $(for m in $models7; do [[ -f models/$m.onnx ]] && echo "models/$m.onnx"; done) \
-  -o "$OUT/profile-gpu.json" --quiet --no-concurrency --runs 8
+profile
 step "done"

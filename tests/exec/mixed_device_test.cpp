@@ -9,6 +9,7 @@
 #include "cos/common/error.h"
 #include "cos/exec/backends.h"
 #include "cos/exec/graph_executor.h"
+#include "cos/exec/recorded_steps.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
@@ -78,6 +79,23 @@ TEST(DeviceExecutor, ReplaysItsKernelsFromTheSecondRunOn) {
     }
     EXPECT_EQ(memory->copies, 4 * static_cast<int>(graph.inputs.size() + graph.outputs.size()));
   }
+}
+
+// A unit of one kernel step (the runtime's one-op units) is recorded and replayed too: a
+// graph launch costs the host less than a library call.
+TEST(RecordedSteps, ReplaysARunOfOneKernelStep) {
+  auto memory = std::make_shared<test::DeviceMemory>();
+  test::HostAsDevice device(memory);
+  std::vector<ExecStep> all(3);
+  all[1].nodes = {0};  // steps 0 and 2 are copies
+  int launched = 0;
+  RecordedSteps unit;
+  for (int run = 0; run < 4; ++run)
+    unit.run(device, all, {0, 1, 2}, [&](size_t s) {
+      if (s == 1) memory->launch([&] { ++launched; });
+    });
+  EXPECT_EQ(memory->replays, 3);  // recorded on the second run, replayed from then on
+  EXPECT_EQ(launched, 4);
 }
 
 TEST(MixedExecutor, CpuBackendBesideADevice) {

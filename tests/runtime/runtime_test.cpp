@@ -211,9 +211,9 @@ TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
   EXPECT_EQ(memory->copy_thread_cores(), spare);
 }
 
-// A tenant wholly on the stand-in device: its units run as chains, one task and one
+// A tenant wholly on the stand-in device: its units run as groups, one task and one
 // recording each, with the results of a sequential run.
-TEST(Runtime, RunsChainsOfDeviceUnitsAsOneTask) {
+TEST(Runtime, RunsGroupsOfDeviceUnitsAsOneTask) {
   auto memory = std::make_shared<test::DeviceMemory>();
   memory->stream = std::make_unique<test::StandInStream>();
   const double worst = run_against_sequential(
@@ -226,50 +226,59 @@ TEST(Runtime, RunsChainsOfDeviceUnitsAsOneTask) {
   EXPECT_GT(memory->replays, 0);
 }
 
-// Chains: on a device, runs of units each the other's only neighbour; elsewhere one unit.
-TEST(TenantProgram, ChainsRunsOfUnitsOnADeviceOnly) {
+// Groups: on a device, a unit and the later units whose predecessors are all in the group,
+// up to one with a successor elsewhere; elsewhere one unit each.
+TEST(TenantProgram, GroupsUnitsOnADeviceOnly) {
   test::TempDir dir;
   auto [problem, plan] = plan_models({save_builtin(dir, 0), save_builtin(dir, 2)}, "single");
   auto memory = std::make_shared<test::DeviceMemory>();
   test::HostOutsideDevice host(memory);
   test::HostAsDevice device(memory);
   ReferenceBackend reference;
-  for (int processor : {0, 1}) {
+  for (const char* pattern : {"host", "device", "alternating"}) {
     for (size_t t = 0; t < problem.tenants.size(); ++t) {
-      SCOPED_TRACE(problem.tenants[t].name + " on processor " + std::to_string(processor));
-      std::fill(plan.placement[t].begin(), plan.placement[t].end(), processor);
+      SCOPED_TRACE(problem.tenants[t].name + " on " + pattern);
+      std::vector<int>& placement = plan.placement[t];
+      for (size_t u = 0; u < placement.size(); ++u)
+        placement[u] = pattern == std::string("host")     ? 0
+                       : pattern == std::string("device") ? 1
+                                                          : static_cast<int>(u / 3 % 2);
       TenantProgram program(problem, plan, static_cast<int>(t), {&host, &device}, reference);
       const SchedGraph& graph = problem.tenants[t].graph;
-      std::vector<bool> inside(program.units(), false);  // a later unit of some chain
-      for (int u = 0; u < program.units(); ++u)
-        for (size_t i = 1; i < program.chain(u).size(); ++i) inside[program.chain(u)[i]] = true;
-      std::vector<int> covered(program.units(), 0);  // chains from heads holding each unit
-      size_t longest = 0;
+      std::vector<int> covered(program.units(), 0);
+      size_t largest = 0;
       for (int u = 0; u < program.units(); ++u) {
-        const std::vector<int>& chain = program.chain(u);
-        ASSERT_FALSE(chain.empty());
-        EXPECT_EQ(chain.front(), u);
-        if (inside[u]) {
-          EXPECT_EQ(chain.size(), 1u);
+        const std::vector<int>& group = program.group(u);
+        ASSERT_FALSE(group.empty());
+        EXPECT_EQ(group.front(), u);
+        if (program.head(u) != u) {
+          EXPECT_EQ(group.size(), 1u);
           continue;
         }
-        longest = std::max(longest, chain.size());
+        largest = std::max(largest, group.size());
         size_t steps = 0;
-        for (size_t i = 0; i < chain.size(); ++i) {
-          ++covered[chain[i]];
-          steps += program.unit_steps(chain[i]).size();
+        for (size_t i = 0; i < group.size(); ++i) {
+          const int member = group[i];
+          ++covered[member];
+          EXPECT_EQ(program.head(member), u);
+          steps += program.unit_steps(member).size();
           if (i > 0) {
-            EXPECT_EQ(graph.succs[chain[i - 1]], std::vector<int>{chain[i]});
-            EXPECT_EQ(graph.preds[chain[i]], std::vector<int>{chain[i - 1]});
+            EXPECT_GT(member, group[i - 1]);  // in order
+            EXPECT_EQ(placement[member], 1);  // on the device
+            for (int pred : graph.preds[member]) EXPECT_EQ(program.head(pred), u);
           }
+          if (i + 1 < group.size())  // only the last may hand on to another processor
+            for (int succ : graph.succs[member]) EXPECT_EQ(placement[succ], placement[member]);
         }
-        EXPECT_EQ(program.chain_steps(u).size(), steps);
+        EXPECT_EQ(program.group_steps(u).size(), steps);
       }
       for (int u = 0; u < program.units(); ++u) EXPECT_EQ(covered[u], 1) << "unit " << u;
-      if (processor == 0)
-        EXPECT_EQ(longest, 1u);
+      if (pattern == std::string("host"))
+        EXPECT_EQ(largest, 1u);
+      else if (pattern == std::string("device"))
+        EXPECT_EQ(largest, static_cast<size_t>(program.units() - 1));  // all but the input
       else
-        EXPECT_GT(longest, 2u);
+        EXPECT_GT(largest, 1u);
     }
   }
 }

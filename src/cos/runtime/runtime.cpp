@@ -368,10 +368,17 @@ class Runtime {
 
   TenantProgram& t_program(const Request& request) { return *tenants_[request.tenant].program; }
 
-  void done(Request& request, int unit) {
-    for (int succ : problem_.tenants[request.tenant].graph.succs[unit])
-      if (--request.pending[succ] == 0) dispatch(request, succ);
-    if (--request.remaining == 0) finish(&request);
+  // Releases the successors of the group that `head` begins outside it (those inside,
+  // whose predecessors are all in the group, have run with it).
+  void done(Request& request, int head) {
+    const TenantProgram& program = t_program(request);
+    const std::vector<int>& group = program.group(head);
+    const SchedGraph& graph = problem_.tenants[request.tenant].graph;
+    for (int unit : group)
+      for (int succ : graph.succs[unit])
+        if (--request.pending[succ] == 0 && program.head(succ) != head) dispatch(request, succ);
+    const int units = static_cast<int>(group.size());
+    if (request.remaining.fetch_sub(units) == units) finish(&request);
   }
 
   // Whether a unit ends when its kernels have run (a device's have only been queued): when a
@@ -404,15 +411,15 @@ class Runtime {
     while (queues_[processor].pop(task)) {
       Request& request = *task.request;
       TenantProgram& program = t_program(request);
-      const std::vector<int>& chain = program.chain(task.unit);
+      const std::vector<int>& group = program.group(task.unit);
       const double begin = seconds();
       if (!request.failed) {
         try {
           Context& context = *request.context;
           context.units[task.unit].run(
-              *backends_[processor], program.executor().steps(), program.chain_steps(task.unit),
+              *backends_[processor], program.executor().steps(), program.group_steps(task.unit),
               [&](size_t s) { program.executor().run_step(s, context.args[s]); });
-          if (waits_for_kernels(request.tenant, chain.back(), processor))
+          if (waits_for_kernels(request.tenant, group.back(), processor))
             backends_[processor]->synchronize();
         } catch (const std::exception& e) {
           fail_request(request, e.what());
@@ -427,13 +434,7 @@ class Runtime {
       if (options_.record_spans)
         spans_[processor].push_back({static_cast<int>(processor), request.tenant, task.unit, false,
                                      request.order, begin * 1e3, end * 1e3});
-      // The chain's units after the first were never queued: each one's only predecessor is
-      // done, and the last one's successors are released as any unit's.
-      for (size_t i = 1; i < chain.size(); ++i) {
-        --request.pending[chain[i]];
-        --request.remaining;
-      }
-      done(request, chain.back());
+      done(request, task.unit);
     }
   }
 

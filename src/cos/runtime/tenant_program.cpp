@@ -56,30 +56,41 @@ TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenan
     step_unit_.push_back(unit);
   }
   check_dependencies(sched);
-  find_chains(sched, plan.placement[tenant], backends);
+  find_groups(sched, plan.placement[tenant], backends);
 }
 
-void TenantProgram::find_chains(const SchedGraph& graph, const std::vector<int>& placement,
+void TenantProgram::find_groups(const SchedGraph& graph, const std::vector<int>& placement,
                                 const std::vector<Backend*>& backends) {
   const int n = units();
-  // Whether unit b runs right after unit a in a device's chain.
-  auto links = [&](int a, int b) {
-    return !backends.at(placement[a])->on_host() && graph.succs[a].size() == 1 &&
-           graph.succs[a][0] == b && graph.preds[b].size() == 1 && placement[b] == placement[a] &&
-           !unit_steps_[a].empty() && !unit_steps_[b].empty();
+  auto on_device = [&](int u) { return !backends.at(placement[u])->on_host(); };
+  // Whether a unit's successors all stay on its device (else its group ends with it).
+  auto stays = [&](int u) {
+    return !graph.succs[u].empty() &&
+           std::all_of(graph.succs[u].begin(), graph.succs[u].end(),
+                       [&](int s) { return placement[s] == placement[u]; });
   };
-  chains_.assign(n, {});
-  chain_steps_.assign(n, {});
-  for (int u = 0; u < n; ++u) {
-    chains_[u] = {u};
-    if (graph.preds[u].size() == 1 && links(graph.preds[u][0], u)) continue;  // inside a run
-    while (graph.succs[chains_[u].back()].size() == 1 &&
-           links(chains_[u].back(), graph.succs[chains_[u].back()][0]))
-      chains_[u].push_back(graph.succs[chains_[u].back()][0]);
+  std::vector<int>& head = head_;
+  head.assign(n, 0);
+  std::vector<bool> open(n);  // by head: whether later units may join
+  groups_.assign(n, {});
+  group_steps_.assign(n, {});
+  for (int u = 0; u < n; ++u) {  // units are in topological order
+    groups_[u] = {u};
+    head[u] = u;
+    const auto& preds = graph.preds[u];
+    const int h = preds.empty() ? -1 : head[preds[0]];
+    const bool joins = h >= 0 && open[h] && placement[h] == placement[u] &&
+                       std::all_of(preds.begin(), preds.end(), [&](int p) { return head[p] == h; });
+    if (joins) {
+      head[u] = h;
+      groups_[h].push_back(u);
+    }
+    // A group starts at a device unit with steps (one without is done as soon as it is due).
+    open[head[u]] = on_device(u) && !unit_steps_[head[u]].empty() && stays(u);
   }
   for (int u = 0; u < n; ++u)
-    for (int member : chains_[u])
-      chain_steps_[u].insert(chain_steps_[u].end(), unit_steps_[member].begin(),
+    for (int member : groups_[u])
+      group_steps_[u].insert(group_steps_[u].end(), unit_steps_[member].begin(),
                              unit_steps_[member].end());
 }
 

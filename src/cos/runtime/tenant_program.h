@@ -22,13 +22,15 @@ class TenantProgram {
 
   int units() const { return static_cast<int>(unit_steps_.size()); }
   const std::vector<size_t>& unit_steps(int unit) const { return unit_steps_[unit]; }
-  // The units that run as one task from `unit` on: on a device, a run of units each the only
-  // successor of the one before and each its only predecessor, all on that device, so that
-  // their kernels are recorded and replayed together (a device's units are mostly one op
-  // each: replayed one by one, a unit's launch cost about what its kernel takes). Elsewhere,
-  // and for a unit inside such a run, {unit}.
-  const std::vector<int>& chain(int unit) const { return chains_[unit]; }
-  const std::vector<size_t>& chain_steps(int unit) const { return chain_steps_[unit]; }
+  // The units that run as one task from `unit` on, in order: on a device, `unit` and every
+  // later unit of that device whose predecessors are all in the group, until a unit with a
+  // successor elsewhere (or none) ends it. Their kernels are recorded and replayed together:
+  // a device's units are mostly one op each, and a launch costs the host about what a
+  // batch-1 kernel takes. A group depends on nothing outside but its first unit's
+  // predecessors. Elsewhere, and for a unit inside a group, {unit}.
+  const std::vector<int>& group(int unit) const { return groups_[unit]; }
+  const std::vector<size_t>& group_steps(int unit) const { return group_steps_[unit]; }
+  int head(int unit) const { return head_[unit]; }  // the first unit of its group
   GraphExecutor& executor() { return *executor_; }
   const GraphExecutor& executor() const { return *executor_; }
   int64_t arena_bytes() const { return executor_->memory().peak; }  // host; the device's too
@@ -39,14 +41,15 @@ class TenantProgram {
   void check_dependencies(const SchedGraph& graph) const;
 
   std::unique_ptr<GraphExecutor> executor_;
-  // Fills chains_ and chain_steps_.
-  void find_chains(const SchedGraph& graph, const std::vector<int>& placement,
+  // Fills head_, groups_ and group_steps_.
+  void find_groups(const SchedGraph& graph, const std::vector<int>& placement,
                    const std::vector<Backend*>& backends);
 
   std::vector<std::vector<size_t>> unit_steps_;  // per unit, its steps in order
   std::vector<int> step_unit_;
-  std::vector<std::vector<int>> chains_;
-  std::vector<std::vector<size_t>> chain_steps_;
+  std::vector<int> head_;
+  std::vector<std::vector<int>> groups_;
+  std::vector<std::vector<size_t>> group_steps_;
 };
 
 }  // namespace cosched
