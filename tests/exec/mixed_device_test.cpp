@@ -4,7 +4,10 @@
 // the host's, fail on memory of the wrong side.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <functional>
+#include <thread>
 
 #include "cos/common/error.h"
 #include "cos/exec/backends.h"
@@ -96,6 +99,22 @@ TEST(RecordedSteps, ReplaysARunOfOneKernelStep) {
     });
   EXPECT_EQ(memory->replays, 3);  // recorded on the second run, replayed from then on
   EXPECT_EQ(launched, 4);
+}
+
+// A fence passes once the work queued before it has run, and reports the error of any.
+TEST(StandInDevice, AFencePassesOnceTheWorkBeforeItHasRun) {
+  auto memory = std::make_shared<test::DeviceMemory>();
+  memory->stream = std::make_unique<test::StandInStream>();
+  test::HostAsDevice device(memory);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 20; ++i) memory->launch([&] { ++ran; });
+  auto fence = device.fence();
+  memory->launch([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });
+  fence->wait();
+  EXPECT_EQ(ran, 20);
+  memory->launch([] { throw Error("kernel failed"); });
+  EXPECT_THROW(device.fence()->wait(), Error);
+  device.synchronize();
 }
 
 TEST(MixedExecutor, CpuBackendBesideADevice) {

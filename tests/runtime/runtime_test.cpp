@@ -164,7 +164,8 @@ using BackendOf = std::function<std::unique_ptr<Backend>(const std::string& proc
 // Runs the `strategy` plan of two built-in models on cpu:0 + cpu:1, its processors' backends
 // from `backend_of`; every request completes, and the first 40 give the results of a
 // sequential reference run: the largest difference relative to each output's largest value.
-double run_against_sequential(const BackendOf& backend_of, const std::string& strategy = "cos") {
+double run_against_sequential(const BackendOf& backend_of, const std::string& strategy = "cos",
+                              RunResult* out = nullptr) {
   test::TempDir dir;
   const std::vector<std::string> paths = {save_builtin(dir, 2), save_builtin(dir, 0)};
   auto [problem, plan] = plan_models(paths, strategy);
@@ -185,6 +186,7 @@ double run_against_sequential(const BackendOf& backend_of, const std::string& st
     EXPECT_EQ(t.failed_total, 0) << t.name << ": " << t.first_error;
   }
   EXPECT_GE(check.checked(), 10);  // 40 on the cpu backend; the reference kernels are slower
+  if (out) *out = result;
   return check.worst();
 }
 
@@ -193,16 +195,22 @@ double run_against_sequential(const BackendOf& backend_of, const std::string& st
 // contexts of their own (pinned host and device arenas), and the kernels between them are
 // recorded once per context and replayed; the device's worker only queues its kernels and
 // copies (a stream of their own runs them), waiting where the runtime says; it runs off the
-// host processors' cores.
+// host processors' cores. Its busy time is the stream's, measured by the fences its
+// completer waits on.
 TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
   auto memory = std::make_shared<test::DeviceMemory>();
   memory->stream = std::make_unique<test::StandInStream>();  // kernels run behind the worker
-  const double worst =
-      run_against_sequential([&](const std::string& id) -> std::unique_ptr<Backend> {
+  RunResult result;
+  const double worst = run_against_sequential(
+      [&](const std::string& id) -> std::unique_ptr<Backend> {
         if (id == "cpu:1") return std::make_unique<test::HostAsDevice>(memory);
         return std::make_unique<test::HostOutsideDevice>(memory);
-      });
+      },
+      "cos", &result);
   EXPECT_EQ(worst, 0.0);
+  ASSERT_EQ(result.utilisation.size(), 2u);
+  EXPECT_GT(result.utilisation[1], 0.0);
+  EXPECT_LE(result.utilisation[1], 1.0);
   EXPECT_GT(memory->copies, 0);
   EXPECT_GT(memory->replays, 0);
   // Its worker ran on the cores no host processor uses: all but cpu:0's.

@@ -110,18 +110,30 @@ StandInStream::~StandInStream() {
   thread_.join();
 }
 
-void StandInStream::enqueue(std::function<void()> work) {
+uint64_t StandInStream::enqueue(std::function<void()> work) {
+  uint64_t ticket = 0;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(work));
+    ticket = ++queued_;
   }
   changed_.notify_all();
+  return ticket;
+}
+
+void StandInStream::wait_until(uint64_t ticket) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return served_ >= ticket; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 void StandInStream::wait() {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return queue_.empty() && !running_; });
-  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  uint64_t ticket = 0;
+  {
+    std::lock_guard lock(mutex_);
+    ticket = queued_;
+  }
+  wait_until(ticket);
 }
 
 void StandInStream::serve() {
@@ -133,7 +145,6 @@ void StandInStream::serve() {
       if (queue_.empty()) return;
       work = std::move(queue_.front());
       queue_.pop_front();
-      running_ = true;
     }
     if (n % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
     try {
@@ -144,7 +155,7 @@ void StandInStream::serve() {
     }
     {
       std::lock_guard lock(mutex_);
-      running_ = false;
+      ++served_;
     }
     changed_.notify_all();
   }
@@ -213,6 +224,24 @@ bool HostAsDevice::begin_recording() {
 std::unique_ptr<Recording> HostAsDevice::end_recording() {
   memory_->recording = false;
   return std::make_unique<RecordedKernels>(std::move(memory_->recorded), *memory_);
+}
+
+namespace {
+class StreamFence : public Fence {
+ public:
+  StreamFence(StandInStream& stream, uint64_t ticket) : stream_(stream), ticket_(ticket) {}
+  void wait() override { stream_.wait_until(ticket_); }
+
+ private:
+  StandInStream& stream_;
+  uint64_t ticket_;
+};
+}  // namespace
+
+// On a stream: a fence after the work queued so far (an empty work item marks it).
+std::unique_ptr<Fence> HostAsDevice::fence() {
+  if (!memory_->stream) return Backend::fence();
+  return std::make_unique<StreamFence>(*memory_->stream, memory_->stream->enqueue([] {}));
 }
 
 std::unique_ptr<Kernel> HostAsDevice::copy_kernel(size_t bytes, bool to_host) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -22,8 +23,11 @@ class StandInStream {
  public:
   StandInStream();
   ~StandInStream();
-  void enqueue(std::function<void()> work);
-  void wait();  // until everything queued has run; rethrows the first error among it
+  // Returns the work's ticket: how many were queued up to it.
+  uint64_t enqueue(std::function<void()> work);
+  // Until the work up to `ticket` has run; rethrows the first error among what has run.
+  void wait_until(uint64_t ticket);
+  void wait();  // until everything queued has run
 
  private:
   void serve();
@@ -31,7 +35,8 @@ class StandInStream {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::function<void()>> queue_;
-  bool running_ = false, stopping_ = false;
+  uint64_t queued_ = 0, served_ = 0;
+  bool stopping_ = false;
   std::exception_ptr error_;
   std::thread thread_;
 };
@@ -92,6 +97,7 @@ class HostAsDevice : public ReferenceBesideDevice {
   void synchronize() override {
     if (memory_->stream) memory_->stream->wait();
   }
+  std::unique_ptr<Fence> fence() override;
   bool begin_recording() override;
   std::unique_ptr<Recording> end_recording() override;
 };

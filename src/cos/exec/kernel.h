@@ -41,6 +41,14 @@ class Recording {
   virtual void replay() = 0;
 };
 
+// The work a backend had queued when the fence was made: wait() returns once all of it has
+// run, and throws where some of it failed.
+class Fence {
+ public:
+  virtual ~Fence() = default;
+  virtual void wait() = 0;
+};
+
 // A backend answers one narrow question (can it run this node?) and compiles nodes;
 // where a node runs is decided elsewhere.
 class Backend {
@@ -82,6 +90,9 @@ class Backend {
   virtual std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) { return nullptr; }
   // Waits until every kernel run so far has finished (device kernels run asynchronously).
   virtual void synchronize() {}
+  // A fence after every kernel run so far, which another thread may wait on (a device's
+  // worker goes on queueing meanwhile). By default: synchronize() now, a fence passed.
+  virtual std::unique_ptr<Fence> fence();
   // Recording: where begin_recording() returns true, the kernels run until end_recording()
   // are only recorded, not run; end_recording() returns what replays them, or nullptr when
   // the recording failed. Host backends do not record. Neither call throws.

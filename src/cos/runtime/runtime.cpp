@@ -112,6 +112,47 @@ class ReadyQueue {
   std::atomic<bool> closed_{false};
 };
 
+// A device group's end: its fence, and what to release once the fence has passed.
+struct Completion {
+  std::unique_ptr<Fence> fence;
+  Request* request = nullptr;
+  int head = 0;
+  double from_s = 0;  // when its device began the work before the fence (busy time)
+};
+
+// A device's fences in the order its worker made them (the order the device passes them).
+class CompletionQueue {
+ public:
+  void push(Completion completion) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(completion));
+    }
+    ready_.notify_one();
+  }
+  bool pop(Completion& completion) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+    if (queue_.empty()) return false;
+    completion = std::move(queue_.front());
+    queue_.pop_front();
+    return true;
+  }
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    ready_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Completion> queue_;
+  bool closed_ = false;
+};
+
 struct Finished {
   double at_s;  // since the start
   double latency_ms;
@@ -159,6 +200,7 @@ class Runtime {
     }
     spare_cores_ = cores_no_host_processor_uses();
     queues_ = std::vector<ReadyQueue>(backends_.size());
+    completions_ = std::vector<CompletionQueue>(backends_.size());
     spans_.resize(backends_.size());
     busy_s_.assign(backends_.size(), 0.0);
     tenants_ = std::vector<TenantState>(problem.tenants.size());
@@ -186,7 +228,10 @@ class Runtime {
   RunResult run() {
     start_ = Clock::now();
     std::vector<std::thread> workers;
-    for (size_t p = 0; p < backends_.size(); ++p) workers.emplace_back([this, p] { work(p); });
+    for (size_t p = 0; p < backends_.size(); ++p) {
+      workers.emplace_back([this, p] { work(p); });
+      if (!backends_[p]->on_host()) workers.emplace_back([this, p] { complete(p); });
+    }
     warm_up();
     std::vector<std::thread> generators;
     for (int64_t r = 0; r < options_.rounds_in_flight; ++r) admit_round(r);
@@ -205,6 +250,7 @@ class Runtime {
     for (auto& g : generators) g.join();
     wait_drained();
     for (auto& q : queues_) q.close();
+    for (auto& c : completions_) c.close();
     for (auto& w : workers) w.join();
     return result();
   }
@@ -381,11 +427,12 @@ class Runtime {
     if (request.remaining.fetch_sub(units) == units) finish(&request);
   }
 
-  // Whether a unit ends when its kernels have run (a device's have only been queued): when a
-  // unit on another processor follows it, or the request's end (whose context another
-  // request then takes). A unit of the same device that follows runs after it in the
-  // device's stream order anyway (one-op units, each waited for, took the cuda worker a
-  // median 55 us each on an H200, against 20 us of kernel time a unit).
+  // Whether a device unit's successors wait until its kernels have run (the device's
+  // completer releases them; its kernels have only been queued): when a unit on another
+  // processor follows it, or the request's end (whose context another request then takes).
+  // A unit of the same device that follows runs after it in the device's stream order
+  // anyway (one-op units, each waited for, took the cuda worker a median 55 us each on an
+  // H200, against 20 us of kernel time a unit).
   bool waits_for_kernels(int tenant, int unit, size_t processor) const {
     if (backends_[processor]->on_host()) return false;
     const std::vector<int>& succs = problem_.tenants[tenant].graph.succs[unit];
@@ -403,38 +450,73 @@ class Runtime {
   }
 
   void work(size_t processor) {
-    backends_[processor]->bind_thread();
+    Backend& backend = *backends_[processor];
+    backend.bind_thread();
     // A device's worker mostly launches kernels and waits: on a core of a cpu processor's
     // team it would take turns with a team thread, slowing both.
-    if (!backends_[processor]->on_host() && !spare_cores_.empty()) pin_this_thread(spare_cores_);
+    if (!backend.on_host() && !spare_cores_.empty()) pin_this_thread(spare_cores_);
+    double launched_from = -1;  // a device's: when it began the work no fence covers yet
     Task task;
     while (queues_[processor].pop(task)) {
       Request& request = *task.request;
       TenantProgram& program = t_program(request);
       const std::vector<int>& group = program.group(task.unit);
       const double begin = seconds();
+      if (launched_from < 0) launched_from = begin;
+      bool handed_on = false;  // to the device's completer, which releases the successors
       if (!request.failed) {
         try {
           Context& context = *request.context;
           context.units[task.unit].run(
-              *backends_[processor], program.executor().steps(), program.group_steps(task.unit),
+              backend, program.executor().steps(), program.group_steps(task.unit),
               [&](size_t s) { program.executor().run_step(s, context.args[s]); });
-          if (waits_for_kernels(request.tenant, group.back(), processor))
-            backends_[processor]->synchronize();
+          if (waits_for_kernels(request.tenant, group.back(), processor)) {
+            completions_[processor].push({backend.fence(), &request, task.unit, launched_from});
+            launched_from = -1;
+            handed_on = true;
+          }
         } catch (const std::exception& e) {
           fail_request(request, e.what());
           // Kernels it queued must not run on in a context another request takes next.
-          if (!backends_[processor]->on_host()) try_synchronize(*backends_[processor]);
+          if (!backend.on_host()) try_synchronize(backend);
         }
       }
       const double end = seconds();
       // Busy time in the measured window, summed as it goes (a list of intervals would
-      // grow with the run). The window ends when sending stops.
-      if (!stopping_) busy_s_[processor] += std::max(0.0, end - std::max(begin, window_from()));
+      // grow with the run). The window ends when sending stops. A device's is its
+      // completer's to count.
+      if (!stopping_ && backend.on_host())
+        busy_s_[processor] += std::max(0.0, end - std::max(begin, window_from()));
       if (options_.record_spans)
         spans_[processor].push_back({static_cast<int>(processor), request.tenant, task.unit, false,
                                      request.order, begin * 1e3, end * 1e3});
-      done(request, task.unit);
+      if (!handed_on) done(request, task.unit);
+    }
+  }
+
+  // A device's fences, waited for in turn while its worker goes on queueing: each releases
+  // its group's successors once the device has run it. The device was busy from when it
+  // began the work before the fence (or the previous fence passed) until it passed.
+  void complete(size_t processor) {
+    Backend& backend = *backends_[processor];
+    backend.bind_thread();
+    if (!spare_cores_.empty()) pin_this_thread(spare_cores_);
+    double passed = 0;
+    Completion completion;
+    while (completions_[processor].pop(completion)) {
+      try {
+        completion.fence->wait();
+      } catch (const std::exception& e) {
+        fail_request(*completion.request, e.what());
+        try_synchronize(backend);
+      }
+      const double end = seconds();
+      if (!stopping_)
+        busy_s_[processor] +=
+            std::max(0.0, end - std::max({completion.from_s, passed, window_from()}));
+      passed = end;
+      completion.fence.reset();
+      done(*completion.request, completion.head);
     }
   }
 
@@ -557,9 +639,10 @@ class Runtime {
   std::vector<Backend*> raw_backends_;
   ReferenceBackend reference_;
   std::vector<ReadyQueue> queues_;
+  std::vector<CompletionQueue> completions_;  // per device processor (empty elsewhere)
   std::vector<int> spare_cores_;  // cores of no host processor: where device workers run
   std::vector<TenantState> tenants_;
-  std::vector<double> busy_s_;  // per processor, in the window; written by its worker only
+  std::vector<double> busy_s_;  // per processor, in the window; by its worker (device: completer)
   std::vector<std::vector<Span>> spans_;  // per processor: each worker appends to its own
   std::mutex rounds_mutex_;
   std::map<int64_t, int> round_left_;  // saturate: requests of each round in flight

@@ -42,6 +42,25 @@ class CudaGraphRecording : public Recording {
   cudaStream_t stream_;
 };
 
+// Waited for with a blocking sync: the thread waiting shares its core with the worker.
+class CudaFence : public Fence {
+ public:
+  explicit CudaFence(cudaStream_t stream) {
+    check_cuda(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming | cudaEventBlockingSync),
+               "cudaEventCreate");
+    const cudaError_t recorded = cudaEventRecord(event_, stream);
+    if (recorded != cudaSuccess) {
+      cudaEventDestroy(event_);
+      check_cuda(recorded, "cudaEventRecord");
+    }
+  }
+  ~CudaFence() override { cudaEventDestroy(event_); }
+  void wait() override { check_cuda(cudaEventSynchronize(event_), "compute stream"); }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
 }  // namespace
 
 CudaBackend::CudaBackend(int device, bool tf32) : context_(device, tf32) {}
@@ -180,6 +199,11 @@ std::unique_ptr<Recording> CudaBackend::end_recording() {
     return nullptr;
   }
   return std::make_unique<CudaGraphRecording>(exec, context_.compute());
+}
+
+std::unique_ptr<Fence> CudaBackend::fence() {
+  context_.bind();
+  return std::make_unique<CudaFence>(context_.compute());
 }
 
 void CudaBackend::synchronize() {

@@ -29,6 +29,9 @@ class CudaBackend : public Backend {
   void deallocate_host(void* pointer) override;
   std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) override;
   void synchronize() override;
+  // An event on the compute stream (the copy stream's h2d copies come before kernels that
+  // wait for them; its d2h copies wait themselves).
+  std::unique_ptr<Fence> fence() override;
   // CUDA graphs: the compute stream is captured, then instantiated.
   bool begin_recording() override;
   std::unique_ptr<Recording> end_recording() override;
