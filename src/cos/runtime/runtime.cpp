@@ -71,27 +71,37 @@ struct Later {
   }
 };
 
-// A processor's ready units; pop() waits, and returns false once closed and empty. A worker
-// with nothing to do spins for a moment before it sleeps: a unit handed over from another
-// processor then starts without the wake-up of a sleeping thread.
-class ReadyQueue {
+// A device group's end: its fence, and what to release once the fence has passed.
+struct Completion {
+  std::unique_ptr<Fence> fence;
+  Request* request = nullptr;
+  int head = 0;
+  double from_s = 0;  // when its device began the work before the fence (busy time)
+};
+
+// Items handed to a thread: pop() waits, and returns false once closed and empty. With
+// `spins`, a thread with nothing to do spins for a moment before it sleeps: a unit handed
+// over from another processor then starts without the wake-up of a sleeping thread.
+template <class Queue, bool spins>
+class HandOver {
  public:
-  void push(const Task& task) {
+  using Item = typename Queue::value_type;
+  void push(Item item) {
     {
       std::lock_guard lock(mutex_);
-      queue_.push(task);
+      queue_.push(std::move(item));
       ++queued_;
     }
     ready_.notify_one();
   }
-  bool pop(Task& task) {
+  bool pop(Item& item) {
     const auto until = Clock::now() + std::chrono::microseconds(50);
-    for (int spin = 1; queued_.load(std::memory_order_acquire) == 0 && !closed_; ++spin)
+    for (int spin = 1; spins && queued_.load(std::memory_order_acquire) == 0 && !closed_; ++spin)
       if (spin % 64 == 0 && Clock::now() > until) break;
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
     if (queue_.empty()) return false;
-    task = queue_.top();
+    item = take();
     queue_.pop();
     --queued_;
     return true;
@@ -105,53 +115,25 @@ class ReadyQueue {
   }
 
  private:
+  Item take() {
+    if constexpr (requires { queue_.top(); })
+      return queue_.top();
+    else
+      return std::move(queue_.front());
+  }
+
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::priority_queue<Task, std::vector<Task>, Later> queue_;
+  Queue queue_;
   std::atomic<int> queued_{0};  // the queue's size, read without the lock while spinning
   std::atomic<bool> closed_{false};
 };
 
-// A device group's end: its fence, and what to release once the fence has passed.
-struct Completion {
-  std::unique_ptr<Fence> fence;
-  Request* request = nullptr;
-  int head = 0;
-  double from_s = 0;  // when its device began the work before the fence (busy time)
-};
-
-// A device's fences in the order its worker made them (the order the device passes them).
-class CompletionQueue {
- public:
-  void push(Completion completion) {
-    {
-      std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(completion));
-    }
-    ready_.notify_one();
-  }
-  bool pop(Completion& completion) {
-    std::unique_lock lock(mutex_);
-    ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-    if (queue_.empty()) return false;
-    completion = std::move(queue_.front());
-    queue_.pop_front();
-    return true;
-  }
-  void close() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    ready_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Completion> queue_;
-  bool closed_ = false;
-};
+// A processor's ready units, in the order above.
+using ReadyQueue = HandOver<std::priority_queue<Task, std::vector<Task>, Later>, true>;
+// A device's fences in the order its worker made them (the order the device passes them);
+// its completer shares the worker's cores, so it does not spin.
+using CompletionQueue = HandOver<std::queue<Completion>, false>;
 
 struct Finished {
   double at_s;  // since the start
