@@ -8,6 +8,8 @@
 # Usage: tools/gpu-check.sh [--quick | --mixes | --profile]
 #   --quick: the GPU tests only; --mixes: the GPU tests, then the tenant mixes only;
 #   --profile: the GPU tests, then the measured profile only.
+# Through the device tool (at most 8 files come back): run with carry [".gpu"],
+#   export REAL=$OUT OUT=/tmp/o; timeout 575 tools/gpu-check.sh --mixes; cp /tmp/o/* $REAL/
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu-out}
@@ -57,6 +59,12 @@ mixes() {
   MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout "${MIX_TIMEOUT:-470}" bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
     | tee "$OUT/mixes.txt"
   tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
+  step "traces of mix 1's single and cos plans (2 s each)"
+  for s in single cos; do
+    [[ -f /tmp/mixes/mix0-$s.json ]] || continue
+    "$root/wrap/cos" run /tmp/mixes/mix0-$s.json --duration 2s --trace "$OUT/trace-$s.json" \
+      --json > "$OUT/trace-$s.run.json" 2>/dev/null && gzip -f "$OUT/trace-$s.json"
+  done
 }
 models7="resnet18 mobilenet_v2 squeezenet1_1 googlenet efficientnet_b0 shufflenet_v2_x1_0 vit_b_16"
 profile() {
