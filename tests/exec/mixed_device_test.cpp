@@ -101,7 +101,8 @@ TEST(RecordedSteps, ReplaysARunOfOneKernelStep) {
   EXPECT_EQ(launched, 4);
 }
 
-// A fence passes once the work queued before it has run, and reports the error of any.
+// A fence passes once the work queued before it has run, not waiting for work queued after
+// it, and reports the error of the work it covers (and no other).
 TEST(StandInDevice, AFencePassesOnceTheWorkBeforeItHasRun) {
   auto memory = std::make_shared<test::DeviceMemory>();
   memory->stream = std::make_unique<test::StandInStream>();
@@ -109,12 +110,22 @@ TEST(StandInDevice, AFencePassesOnceTheWorkBeforeItHasRun) {
   std::atomic<int> ran{0};
   for (int i = 0; i < 20; ++i) memory->launch([&] { ++ran; });
   auto fence = device.fence();
-  memory->launch([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); });
+  std::atomic<bool> passed{false}, waited_out{false};
+  memory->launch([&] {  // runs until the fence has passed (or 5 s)
+    for (int ms = 0; !passed && ms < 5000; ++ms)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    waited_out = !passed;
+  });
   fence->wait();
+  passed = true;
   EXPECT_EQ(ran, 20);
-  memory->launch([] { throw Error("kernel failed"); });
-  EXPECT_THROW(device.fence()->wait(), Error);
   device.synchronize();
+  EXPECT_FALSE(waited_out);
+  auto before = device.fence();
+  memory->launch([] { throw Error("kernel failed"); });
+  auto after = device.fence();
+  EXPECT_NO_THROW(before->wait());
+  EXPECT_THROW(after->wait(), Error);
 }
 
 TEST(MixedExecutor, CpuBackendBesideADevice) {

@@ -124,7 +124,7 @@ uint64_t StandInStream::enqueue(std::function<void()> work) {
 void StandInStream::wait_until(uint64_t ticket) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return served_ >= ticket; });
-  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  if (error_ && error_ticket_ <= ticket) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 void StandInStream::wait() {
@@ -151,7 +151,10 @@ void StandInStream::serve() {
       work();
     } catch (...) {
       std::lock_guard lock(mutex_);
-      if (!error_) error_ = std::current_exception();
+      if (!error_) {
+        error_ = std::current_exception();
+        error_ticket_ = served_ + 1;
+      }
     }
     {
       std::lock_guard lock(mutex_);

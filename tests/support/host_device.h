@@ -25,7 +25,7 @@ class StandInStream {
   ~StandInStream();
   // Returns the work's ticket: how many were queued up to it.
   uint64_t enqueue(std::function<void()> work);
-  // Until the work up to `ticket` has run; rethrows the first error among what has run.
+  // Until the work up to `ticket` has run; rethrows the first error of that work (once).
   void wait_until(uint64_t ticket);
   void wait();  // until everything queued has run
 
@@ -37,7 +37,8 @@ class StandInStream {
   std::deque<std::function<void()>> queue_;
   uint64_t queued_ = 0, served_ = 0;
   bool stopping_ = false;
-  std::exception_ptr error_;
+  std::exception_ptr error_;  // the first error not reported yet, of the work numbered:
+  uint64_t error_ticket_ = 0;
   std::thread thread_;
 };
 

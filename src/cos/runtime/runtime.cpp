@@ -71,12 +71,13 @@ struct Later {
   }
 };
 
-// A device group's end: its fence, and what to release once the fence has passed.
+// A device group's fence: the device's busy time ends when it passes, and then, unless the
+// group's successors were released already (no request), they are.
 struct Completion {
   std::unique_ptr<Fence> fence;
   Request* request = nullptr;
   int head = 0;
-  double from_s = 0;  // when its device began the work before the fence (busy time)
+  Clock::time_point queued;  // when the worker began queueing the group's work
 };
 
 // Items handed to a thread: pop() waits, and returns false once closed and empty. With
@@ -317,10 +318,7 @@ class Runtime {
     request->round = round;
     request->age = round >= 0 ? round : request->order;
     request->arrival = Clock::now();
-    {
-      std::lock_guard lock(inflight_mutex_);
-      ++inflight_;
-    }
+    hold();
     TenantState& t = tenants_[tenant];
     Context* context = nullptr;
     {
@@ -353,7 +351,8 @@ class Runtime {
     const int64_t a = MemoryPlan::alignment;
     const int64_t bytes = std::max<int64_t>((t.program->arena_bytes() + a - 1) / a * a, a);
     // With device units: pinned host memory, which copies move fastest and asynchronously
-    // (safe: a device unit synchronizes before it ends, so before its reads are reused).
+    // (safe: what follows a device unit on the host waits for its fence, so its reads are
+    // over before the memory is reused).
     if (Backend* device = t.program->executor().device()) {
       context->arena = static_cast<std::byte*>(device->allocate_host(bytes));
       context->device_arena = static_cast<std::byte*>(device->allocate(bytes));
@@ -418,8 +417,12 @@ class Runtime {
   bool waits_for_kernels(int tenant, int unit, size_t processor) const {
     if (backends_[processor]->on_host()) return false;
     const std::vector<int>& succs = problem_.tenants[tenant].graph.succs[unit];
+    // A unit without steps is done as soon as it is due: what follows it is not ordered
+    // after this one's kernels by the stream.
+    const TenantProgram& program = *tenants_[tenant].program;
     return succs.empty() || std::any_of(succs.begin(), succs.end(), [&](int s) {
-             return plan_.placement[tenant][s] != static_cast<int>(processor);
+             return plan_.placement[tenant][s] != static_cast<int>(processor) ||
+                    program.unit_steps(s).empty();
            });
   }
 
@@ -437,69 +440,80 @@ class Runtime {
     // A device's worker mostly launches kernels and waits: on a core of a cpu processor's
     // team it would take turns with a team thread, slowing both.
     if (!backend.on_host() && !spare_cores_.empty()) pin_this_thread(spare_cores_);
-    double launched_from = -1;  // a device's: when it began the work no fence covers yet
     Task task;
     while (queues_[processor].pop(task)) {
       Request& request = *task.request;
       TenantProgram& program = t_program(request);
       const std::vector<int>& group = program.group(task.unit);
-      const double begin = seconds();
-      if (launched_from < 0) launched_from = begin;
-      bool handed_on = false;  // to the device's completer, which releases the successors
+      const Clock::time_point begin = Clock::now();
+      std::unique_ptr<Fence> fence;  // a device's, after the group's kernels
       if (!request.failed) {
         try {
           Context& context = *request.context;
           context.units[task.unit].run(
               backend, program.executor().steps(), program.group_steps(task.unit),
               [&](size_t s) { program.executor().run_step(s, context.args[s]); });
-          if (waits_for_kernels(request.tenant, group.back(), processor)) {
-            completions_[processor].push({backend.fence(), &request, task.unit, launched_from});
-            launched_from = -1;
-            handed_on = true;
-          }
+          if (!backend.on_host()) fence = backend.fence();
         } catch (const std::exception& e) {
           fail_request(request, e.what());
           // Kernels it queued must not run on in a context another request takes next.
           if (!backend.on_host()) try_synchronize(backend);
         }
       }
-      const double end = seconds();
+      const Clock::time_point end = Clock::now();
       // Busy time in the measured window, summed as it goes (a list of intervals would
-      // grow with the run). The window ends when sending stops. A device's is its
-      // completer's to count.
-      if (!stopping_ && backend.on_host())
-        busy_s_[processor] += std::max(0.0, end - std::max(begin, window_from()));
+      // grow with the run). A device's is its completer's to count.
+      if (!stopping_ && backend.on_host()) busy_s_[processor] += in_window_s(begin, end);
       if (options_.record_spans)
         spans_[processor].push_back({static_cast<int>(processor), request.tenant, task.unit, false,
-                                     request.order, begin * 1e3, end * 1e3});
-      if (!handed_on) done(request, task.unit);
+                                     request.order, ms_since_start(begin), ms_since_start(end)});
+      // Last: once handed on, the completer may finish the request and delete it.
+      if (fence && waits_for_kernels(request.tenant, group.back(), processor)) {
+        completions_[processor].push({std::move(fence), &request, task.unit, begin});
+        continue;
+      }
+      if (fence) {
+        hold();  // released by the completer, which only measures this fence
+        completions_[processor].push({std::move(fence), nullptr, task.unit, begin});
+      }
+      done(request, task.unit);
     }
   }
 
   // A device's fences, waited for in turn while its worker goes on queueing: each releases
-  // its group's successors once the device has run it. The device was busy from when it
-  // began the work before the fence (or the previous fence passed) until it passed.
+  // its group's successors once the device has run it (or only measures the device). The
+  // device was busy from when its worker began queueing the group (or the previous fence
+  // passed, if later) until the fence passed.
   void complete(size_t processor) {
     Backend& backend = *backends_[processor];
     backend.bind_thread();
     if (!spare_cores_.empty()) pin_this_thread(spare_cores_);
-    double passed = 0;
+    Clock::time_point passed{};
     Completion completion;
     while (completions_[processor].pop(completion)) {
       try {
         completion.fence->wait();
-      } catch (const std::exception& e) {
-        fail_request(*completion.request, e.what());
-        try_synchronize(backend);
+      } catch (const std::exception& e) {  // CUDA errors last: later work fails too
+        if (completion.request) fail_request(*completion.request, e.what());
       }
-      const double end = seconds();
-      if (!stopping_)
-        busy_s_[processor] +=
-            std::max(0.0, end - std::max({completion.from_s, passed, window_from()}));
+      const Clock::time_point end = Clock::now();
+      if (!stopping_) busy_s_[processor] += in_window_s(std::max(completion.queued, passed), end);
       passed = end;
       completion.fence.reset();
-      done(*completion.request, completion.head);
+      if (completion.request)
+        done(*completion.request, completion.head);
+      else
+        release();
     }
+  }
+
+  double ms_since_start(Clock::time_point t) const {
+    return std::chrono::duration<double, std::milli>(t - start_).count();
+  }
+  // The part of [from, to] in the measured window (which ends when sending stops).
+  double in_window_s(Clock::time_point from, Clock::time_point to) const {
+    return std::max(0.0,
+                    ms_since_start(to) / 1e3 - std::max(ms_since_start(from) / 1e3, window_from()));
   }
 
   static void try_synchronize(Backend& backend) {
@@ -541,6 +555,16 @@ class Runtime {
     if (next) launch(next.release(), context);
     if (client >= 0 && !stopping_) arrive(tenant, client);
     if (round >= 0) request_of_round_done(round);
+    release();
+  }
+
+  // What is in flight (requests, and fences that only measure a device) holds off
+  // wait_drained(), after which the figures are read or reset.
+  void hold() {
+    std::lock_guard lock(inflight_mutex_);
+    ++inflight_;
+  }
+  void release() {
     std::lock_guard lock(inflight_mutex_);
     if (--inflight_ == 0) drained_.notify_all();
   }

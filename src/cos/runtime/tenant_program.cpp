@@ -63,11 +63,13 @@ void TenantProgram::find_groups(const SchedGraph& graph, const std::vector<int>&
                                 const std::vector<Backend*>& backends) {
   const int n = units();
   auto on_device = [&](int u) { return !backends.at(placement[u])->on_host(); };
-  // Whether a unit's successors all stay on its device (else its group ends with it).
+  // Whether a unit's successors all stay on its device (else its group ends with it); one
+  // without steps counts as elsewhere: it is done at once, not in the device's stream order.
   auto stays = [&](int u) {
     return !graph.succs[u].empty() &&
-           std::all_of(graph.succs[u].begin(), graph.succs[u].end(),
-                       [&](int s) { return placement[s] == placement[u]; });
+           std::all_of(graph.succs[u].begin(), graph.succs[u].end(), [&](int s) {
+             return placement[s] == placement[u] && !unit_steps_[s].empty();
+           });
   };
   std::vector<int>& head = head_;
   head.assign(n, 0);
