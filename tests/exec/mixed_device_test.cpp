@@ -128,6 +128,37 @@ TEST(StandInDevice, AFencePassesOnceTheWorkBeforeItHasRun) {
   EXPECT_THROW(after->wait(), Error);
 }
 
+// A copy to the host, run by another thread (a host unit's), waits while the device's
+// worker records: else the recording would take it in (a CUDA stream capture takes what
+// any thread queues on the stream).
+TEST(StandInDevice, ACopyToTheHostWaitsForARecordingToEnd) {
+  auto memory = std::make_shared<test::DeviceMemory>();
+  test::HostAsDevice device(memory);
+  float* on_device = static_cast<float*>(device.allocate(sizeof(float)));
+  *on_device = 3;
+  float on_host = 0;
+  KernelArgs args;
+  args.inputs = {on_device};
+  args.outputs = {&on_host};
+  auto copy = device.copy_kernel(sizeof(float), true);
+  ASSERT_TRUE(device.begin_recording());
+  std::atomic<bool> failed{false};
+  std::thread host_unit([&] {
+    try {
+      copy->run(args);
+    } catch (const std::exception&) {
+      failed = true;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(on_host, 0);  // still waiting
+  EXPECT_NE(device.end_recording(), nullptr);
+  host_unit.join();
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(on_host, 3);
+  device.deallocate(on_device);
+}
+
 TEST(MixedExecutor, CpuBackendBesideADevice) {
   auto cpu = make_backend("cpu:0");
   test::HostAsDevice device(std::make_shared<test::DeviceMemory>());

@@ -73,6 +73,8 @@ class CopyKernel : public Kernel {
   CopyKernel(size_t bytes, bool to_host, DeviceMemory& memory)
       : bytes_(bytes), to_host_(to_host), memory_(memory) {}
   void run(const KernelArgs& args) override {
+    std::unique_lock lock(memory_.capture_mutex, std::defer_lock);
+    if (to_host_) lock.lock();  // run by the thread of the unit it serves
     if (memory_.recording) fail("{}: a copy while the device records", implementation());
     if (!args.inputs[0] || !args.outputs[0]) return;
     ++memory_.copies;
@@ -219,6 +221,7 @@ std::unique_ptr<Kernel> HostAsDevice::compile(const Graph& graph,
 }
 
 bool HostAsDevice::begin_recording() {
+  memory_->capture_mutex.lock();  // until end_recording()
   memory_->recording = true;
   memory_->recorded.clear();
   return true;
@@ -226,7 +229,9 @@ bool HostAsDevice::begin_recording() {
 
 std::unique_ptr<Recording> HostAsDevice::end_recording() {
   memory_->recording = false;
-  return std::make_unique<RecordedKernels>(std::move(memory_->recorded), *memory_);
+  auto recording = std::make_unique<RecordedKernels>(std::move(memory_->recorded), *memory_);
+  memory_->capture_mutex.unlock();
+  return recording;
 }
 
 namespace {

@@ -56,6 +56,8 @@ class DeviceMemory {
   // Recording, as a CUDA stream capture: kernels run while `recording` are kept, not run;
   // a copy then fails (it waits on another stream). The device's worker alone records.
   bool recording = false;
+  // Held while recording (as CudaContext's): a copy to the host from another thread waits.
+  std::mutex capture_mutex;
   std::vector<std::function<void()>> recorded;
   std::atomic<int> replays{0};  // recordings replayed so far
   // The cores the thread that launched the latest copy could run on.

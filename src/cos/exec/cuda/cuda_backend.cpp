@@ -183,8 +183,12 @@ std::unique_ptr<Kernel> CudaBackend::copy_kernel(size_t bytes, bool to_host) {
 
 bool CudaBackend::begin_recording() {
   context_.bind();
-  return cudaStreamBeginCapture(context_.compute(), cudaStreamCaptureModeThreadLocal) ==
-         cudaSuccess;
+  context_.capture_mutex().lock();  // until end_recording()
+  if (cudaStreamBeginCapture(context_.compute(), cudaStreamCaptureModeThreadLocal) == cudaSuccess)
+    return true;
+  cudaGetLastError();
+  context_.capture_mutex().unlock();
+  return false;
 }
 
 std::unique_ptr<Recording> CudaBackend::end_recording() {
@@ -192,6 +196,7 @@ std::unique_ptr<Recording> CudaBackend::end_recording() {
   cudaGraphExec_t exec = nullptr;
   const bool captured =
       cudaStreamEndCapture(context_.compute(), &graph) == cudaSuccess && graph != nullptr;
+  context_.capture_mutex().unlock();
   const bool ready = captured && cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess;
   if (graph) cudaGraphDestroy(graph);
   if (!ready) {

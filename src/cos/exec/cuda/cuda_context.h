@@ -5,6 +5,7 @@
 #include <cudnn.h>
 
 #include <cstddef>
+#include <mutex>
 #include <string>
 
 namespace cosched {
@@ -81,8 +82,12 @@ class CudaContext {
   void* workspace(size_t bytes);
   size_t workspace_size() const { return workspace_.size(); }
   void bind() const;  // makes device() current on the calling thread
+  // Held while the compute stream is recorded (a stream capture takes in work that any
+  // thread queues on the stream): other threads queue nothing on it meanwhile.
+  std::mutex& capture_mutex() { return capture_mutex_; }
 
  private:
+  std::mutex capture_mutex_;
   int device_;
   bool tf32_;
   cudaStream_t compute_ = nullptr, copy_ = nullptr;

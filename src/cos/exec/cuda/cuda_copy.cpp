@@ -1,6 +1,7 @@
 #include "cos/exec/cuda/cuda_copy.h"
 
 #include <cstring>
+#include <mutex>
 
 namespace cosched {
 namespace {
@@ -46,14 +47,19 @@ class CopyKernel : public Kernel {
     check_cuda(cudaStreamWaitEvent(context_.compute(), done_, 0), "copy-h2d");
   }
 
+  // Run by the thread of the unit it serves, maybe while the device's worker records the
+  // compute stream: what it queues there must wait for the recording to end.
   void to_host(const void* device, void* host) {
-    check_cuda(cudaEventRecord(ready_, context_.compute()), "copy-d2h");
-    check_cuda(cudaStreamWaitEvent(context_.copy(), ready_, 0), "copy-d2h");
     const bool direct = is_pinned(host);
-    check_cuda(cudaMemcpyAsync(direct ? host : staging_.get(), device, bytes_,
-                               cudaMemcpyDeviceToHost, context_.copy()),
-               "copy-d2h");
-    check_cuda(cudaEventRecord(done_, context_.copy()), "copy-d2h");
+    {
+      std::lock_guard lock(context_.capture_mutex());
+      check_cuda(cudaEventRecord(ready_, context_.compute()), "copy-d2h");
+      check_cuda(cudaStreamWaitEvent(context_.copy(), ready_, 0), "copy-d2h");
+      check_cuda(cudaMemcpyAsync(direct ? host : staging_.get(), device, bytes_,
+                                 cudaMemcpyDeviceToHost, context_.copy()),
+                 "copy-d2h");
+      check_cuda(cudaEventRecord(done_, context_.copy()), "copy-d2h");
+    }
     check_cuda(cudaEventSynchronize(done_), "copy-d2h");
     if (!direct) std::memcpy(host, staging_.get(), bytes_);
   }
