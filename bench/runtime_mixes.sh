@@ -76,10 +76,16 @@ for i in [mix]:
               ", ".join(f"{p} {100 * median(d):+.1f}%" for p, d in drift.items()))
     worst = lambda xs: max(xs, key=abs) if xs else float("nan")
     # Plans placing every unit alike are one plan measured twice: their difference is noise.
-    placement = lambda s: [[u["processor"] for u in t["units"]] for t in json.load(open(f"{out}/mix{i}-{s}.json"))["tenants"]]
+    def plan(s):
+        p = json.load(open(f"{out}/mix{i}-{s}.json"))
+        return [[(u["processor"], u["rank"]) for u in t["units"]] for t in p["tenants"]], p.get("order")
+    placement = lambda s: [[u for u, _ in t] for t in plan(s)[0]]
     same = [s for s in strategies if s != "cos" and placement(s) == placement("cos")]
-    if same:
-        print(f"the cos plan places every unit as {', '.join(same)} does")
+    identical = [s for s in same if plan(s) == plan("cos")]
+    if identical:
+        print(f"the cos plan is {', '.join(identical)}'s (every unit's processor and rank, and the order)")
+    elif same:
+        print(f"the cos plan places every unit as {', '.join(same)} does (ranks or order differ)")
     bound = json.load(open(f"{out}/mix{i}-bound.json"))
     layer = bound["strategies"][0]["period_ms"] / bound["lp_bound_period_ms"]
     print(f"LP bound on the period on {split}: {bound['lp_bound_period_ms']:.2f} ms; the layer plan's "
