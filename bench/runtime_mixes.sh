@@ -16,7 +16,8 @@
 # plus cuda:0, whose worker runs on the core left (`cos platform detect`), profiled once for
 # the three mixes and not checked after each (the device tool's time is short; a GPU
 # machine's speed holds); `single` then means the one fastest of those processors.
-# Usage: [MIX_ONLY=K] bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN] [REPS] [CLIENTS] [TUNE]
+# Usage: [MIX_ONLY=K | MIX_MODELS="a b c"] bench/runtime_mixes.sh [BUILD_DIR] [SECONDS_PER_RUN]
+#        [REPS] [CLIENTS] [TUNE]
 # (results in .cache/runtime-mixes, or $MIX_OUT)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,8 +32,9 @@ mkdir -p "$out"
 mixes=("resnet18 mobilenet_v2 squeezenet1_1"
        "googlenet efficientnet_b0 shufflenet_v2_x1_0"
        "mobilenet_v2 squeezenet1_1 shufflenet_v2_x1_0 efficientnet_b0")
-# MIX_ONLY=K: the K-th mix alone (from 0).
+# MIX_ONLY=K: the K-th mix alone (from 0); MIX_MODELS: one mix of these zoo models instead.
 if [[ -n ${MIX_ONLY:-} ]]; then mixes=("${mixes[$MIX_ONLY]}"); fi
+if [[ -n ${MIX_MODELS:-} ]]; then mixes=("$MIX_MODELS"); fi
 strategies=(single model layer heft cos)
 if [[ ${MIX_PLATFORM:-split} == gpu ]]; then
   split=gpu whole=gpu profile_args="--runs 8"
