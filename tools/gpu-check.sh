@@ -10,6 +10,8 @@
 #   --profile: the GPU tests, then the measured profile only.
 # Through the device tool (at most 8 files come back): run with carry [".gpu"],
 #   export REAL=$OUT OUT=/tmp/o; timeout 575 tools/gpu-check.sh --mixes; cp /tmp/o/* $REAL/
+# The mixes take MIX_SECONDS (2) a run, MIX_REPS (2) repetitions, MIX_TUNE (4) seconds of
+# `cos plan --tune`, and stop after MIX_TIMEOUT (470) seconds; three mixes took 345 s on an H200.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu-out}
@@ -56,7 +58,7 @@ if [[ $mode == --quick ]]; then exit 0; fi
 
 mixes() {
   step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
-  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout "${MIX_TIMEOUT:-470}" bench/runtime_mixes.sh "$root/wrap" 2 2 "" 4 \
+  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout "${MIX_TIMEOUT:-470}" bench/runtime_mixes.sh "$root/wrap" "${MIX_SECONDS:-2}" "${MIX_REPS:-2}" "" "${MIX_TUNE:-4}" \
     | tee "$OUT/mixes.txt"
   tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
   step "traces of mix 1's single and cos plans (2 s each)"
