@@ -58,7 +58,8 @@ if [[ $mode == --quick ]]; then exit 0; fi
 
 mixes() {
   step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
-  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout "${MIX_TIMEOUT:-470}" bench/runtime_mixes.sh "$root/wrap" "${MIX_SECONDS:-2}" "${MIX_REPS:-2}" "" "${MIX_TUNE:-4}" \
+  MIX_PLATFORM=gpu MIX_OUT=/tmp/mixes PYTHON=python3 timeout "${MIX_TIMEOUT:-470}" \
+    bench/runtime_mixes.sh "$root/wrap" "${MIX_SECONDS:-2}" "${MIX_REPS:-2}" "" "${MIX_TUNE:-4}" \
     | tee "$OUT/mixes.txt"
   tar -C /tmp -czf "$OUT/mixes.tgz" mixes 2>/dev/null || true
   step "traces of mix 1's single and cos plans (2 s each)"
