@@ -284,6 +284,12 @@ TEST(TenantProgram, GroupsUnitsOnADeviceOnly) {
           }
         }
         EXPECT_EQ(program.group_steps(u).size(), steps);
+        // What follows waits for the kernels unless it is of the same processor, with steps.
+        const std::vector<int>& after = graph.succs[group.back()];
+        EXPECT_EQ(program.waits_for_kernels(u),
+                  after.empty() || std::any_of(after.begin(), after.end(), [&](int s) {
+                    return placement[s] != placement[u] || program.unit_steps(s).empty();
+                  }));
       }
       for (int u = 0; u < program.units(); ++u) EXPECT_EQ(covered[u], 1) << "unit " << u;
       if (pattern == std::string("host"))

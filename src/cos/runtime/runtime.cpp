@@ -408,24 +408,6 @@ class Runtime {
     if (request.remaining.fetch_sub(units) == units) finish(&request);
   }
 
-  // Whether a device unit's successors wait until its kernels have run (the device's
-  // completer releases them; its kernels have only been queued): when a unit on another
-  // processor follows it, or the request's end (whose context another request then takes).
-  // A unit of the same device that follows runs after it in the device's stream order
-  // anyway (one-op units, each waited for, took the cuda worker a median 55 us each on an
-  // H200, against 20 us of kernel time a unit).
-  bool waits_for_kernels(int tenant, int unit, size_t processor) const {
-    if (backends_[processor]->on_host()) return false;
-    const std::vector<int>& succs = problem_.tenants[tenant].graph.succs[unit];
-    // A unit without steps is done as soon as it is due: what follows it is not ordered
-    // after this one's kernels by the stream.
-    const TenantProgram& program = *tenants_[tenant].program;
-    return succs.empty() || std::any_of(succs.begin(), succs.end(), [&](int s) {
-             return plan_.placement[tenant][s] != static_cast<int>(processor) ||
-                    program.unit_steps(s).empty();
-           });
-  }
-
   std::vector<int> cores_no_host_processor_uses() const {
     std::vector<std::string> host;
     for (size_t p = 0; p < backends_.size(); ++p)
@@ -444,7 +426,6 @@ class Runtime {
     while (queues_[processor].pop(task)) {
       Request& request = *task.request;
       TenantProgram& program = t_program(request);
-      const std::vector<int>& group = program.group(task.unit);
       const Clock::time_point begin = Clock::now();
       std::unique_ptr<Fence> fence;  // a device's, after the group's kernels
       if (!request.failed) {
@@ -468,7 +449,7 @@ class Runtime {
         spans_[processor].push_back({static_cast<int>(processor), request.tenant, task.unit, false,
                                      request.order, ms_since_start(begin), ms_since_start(end)});
       // Last: once handed on, the completer may finish the request and delete it.
-      if (fence && waits_for_kernels(request.tenant, group.back(), processor)) {
+      if (fence && program.waits_for_kernels(task.unit)) {
         completions_[processor].push({std::move(fence), &request, task.unit, begin});
         continue;
       }

@@ -71,24 +71,26 @@ void TenantProgram::find_groups(const SchedGraph& graph, const std::vector<int>&
              return placement[s] == placement[u] && !unit_steps_[s].empty();
            });
   };
-  std::vector<int>& head = head_;
-  head.assign(n, 0);
+  head_.assign(n, 0);
   std::vector<bool> open(n);  // by head: whether later units may join
   groups_.assign(n, {});
   group_steps_.assign(n, {});
+  waits_for_kernels_.assign(n, false);
   for (int u = 0; u < n; ++u) {  // units are in topological order
     groups_[u] = {u};
-    head[u] = u;
+    head_[u] = u;
     const auto& preds = graph.preds[u];
-    const int h = preds.empty() ? -1 : head[preds[0]];
-    const bool joins = h >= 0 && open[h] && placement[h] == placement[u] &&
-                       std::all_of(preds.begin(), preds.end(), [&](int p) { return head[p] == h; });
+    const int h = preds.empty() ? -1 : head_[preds[0]];
+    const bool joins =
+        h >= 0 && open[h] && placement[h] == placement[u] &&
+        std::all_of(preds.begin(), preds.end(), [&](int p) { return head_[p] == h; });
     if (joins) {
-      head[u] = h;
+      head_[u] = h;
       groups_[h].push_back(u);
     }
     // A group starts at a device unit with steps (one without is done as soon as it is due).
-    open[head[u]] = on_device(u) && !unit_steps_[head[u]].empty() && stays(u);
+    waits_for_kernels_[head_[u]] = !stays(u);
+    open[head_[u]] = on_device(u) && !unit_steps_[head_[u]].empty() && stays(u);
   }
   for (int u = 0; u < n; ++u)
     for (int member : groups_[u])

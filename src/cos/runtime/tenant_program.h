@@ -31,6 +31,11 @@ class TenantProgram {
   const std::vector<int>& group(int unit) const { return groups_[unit]; }
   const std::vector<size_t>& group_steps(int unit) const { return group_steps_[unit]; }
   int head(int unit) const { return head_[unit]; }  // the first unit of its group
+  // Whether what follows the group that `head` begins must wait until the group's kernels
+  // have run, a device having only queued them: a unit elsewhere (or one without steps,
+  // done as soon as it is due), or the request's end, whose context another request then
+  // takes. A unit of the same device runs after them in the device's stream order anyway.
+  bool waits_for_kernels(int head) const { return waits_for_kernels_[head]; }
   GraphExecutor& executor() { return *executor_; }
   const GraphExecutor& executor() const { return *executor_; }
   int64_t arena_bytes() const { return executor_->memory().peak; }  // host; the device's too
@@ -41,7 +46,7 @@ class TenantProgram {
   void check_dependencies(const SchedGraph& graph) const;
 
   std::unique_ptr<GraphExecutor> executor_;
-  // Fills head_, groups_ and group_steps_.
+  // Fills head_, groups_, group_steps_ and waits_for_kernels_.
   void find_groups(const SchedGraph& graph, const std::vector<int>& placement,
                    const std::vector<Backend*>& backends);
 
@@ -50,6 +55,7 @@ class TenantProgram {
   std::vector<int> head_;
   std::vector<std::vector<int>> groups_;
   std::vector<std::vector<size_t>> group_steps_;
+  std::vector<bool> waits_for_kernels_;  // by head
 };
 
 }  // namespace cosched
