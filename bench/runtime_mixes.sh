@@ -53,63 +53,63 @@ summarize() {
 import json, os, statistics, sys
 out, mix, reps, clients, split, strategies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6:]
 median = statistics.median
-for i in [mix]:
-    runs = {s: [json.load(open(f"{out}/mix{i}-{s}.run{r}.json")) for r in range(1, reps + 1)] for s in strategies}
-    names = [t["name"] for t in runs["cos"][0]["tenants"]]
-    workload = f"closed loop, {clients} clients per tenant" if clients else "saturate"
-    print(f"\nmix {i + 1}: {', '.join(names)} ({workload}; medians of {reps} runs)")
-    print(f"{'strategy':<8} {'req/s':>8} {'predicted':>9} {'vs best baseline':>16} {'worst thr diff':>14} {'worst p50 diff':>14} {'worst p99 diff':>14} {'mix req/s':>9} {'mix vs best':>11}  work vs profiled")
-    thr = {s: median(r["weighted_throughput"] for r in runs[s]) for s in strategies}
-    best = max(thr[s] for s in strategies if s != "cos")
-    # The weighted mix a plan sustains: every tenant at its weight, as fast as the slowest
-    # allows (the planners' objective; the sum above in saturate, less under a closed loop).
-    weights = [t["weight"] for t in json.load(open(f"{out}/mix{i}-cos.json"))["problem"]["tenants"]]
-    mix = {s: median(sum(weights) * min(t["throughput"] / w for t, w in zip(r["tenants"], weights))
-                     for r in runs[s]) for s in strategies}
-    best_mix = max(mix[s] for s in strategies if s != "cos")
-    profiled = {m["name"]: m["whole_ms"] for m in json.load(open(f"{out}/mix{i}-profile-{split}.json"))["models"]}
-    drift = {}
-    check = f"{out}/mix{i}-check.json"
-    for row in json.load(open(check))["check"] if os.path.exists(check) else []:
-        before = profiled[row["model"]][row["processor"]]
-        drift.setdefault(row["processor"], []).append(before / row["measured_ms"] - 1)
-    if drift:
-        print("machine speed after the runs against when profiled (median over the mix's models): " +
-              ", ".join(f"{p} {100 * median(d):+.1f}%" for p, d in drift.items()))
-    worst = lambda xs: max(xs, key=abs) if xs else float("nan")
-    # Plans placing every unit alike are one plan measured twice: their difference is noise.
-    def plan(s):
-        p = json.load(open(f"{out}/mix{i}-{s}.json"))
-        return [[(u["processor"], u["rank"]) for u in t["units"]] for t in p["tenants"]], p.get("order")
-    placement = lambda s: [[u for u, _ in t] for t in plan(s)[0]]
-    same = [s for s in strategies if s != "cos" and placement(s) == placement("cos")]
-    identical = [s for s in same if plan(s) == plan("cos")]
-    if identical:
-        print(f"the cos plan is {', '.join(identical)}'s (every unit's processor and rank, and the order)")
-    elif same:
-        print(f"the cos plan places every unit as {', '.join(same)} does (ranks or order differ)")
-    bound = json.load(open(f"{out}/mix{i}-bound.json"))
-    layer = bound["strategies"][0]["period_ms"] / bound["lp_bound_period_ms"]
-    print(f"LP bound on the period on {split}: {bound['lp_bound_period_ms']:.2f} ms; the layer plan's "
-          f"simulated period is {layer:.3f}x it (no plan can run more than that much faster)")
-    # Paired: each repetition runs the five plans back to back, so its ratio sees one stretch
-    # of the machine's speed. Against the baseline with the best median (the best of four
-    # noisy figures in each repetition would be the luckiest one, not the best plan).
-    top = max((s for s in strategies if s != "cos"), key=lambda s: thr[s])
-    paired = [runs["cos"][r]["weighted_throughput"] / runs[top][r]["weighted_throughput"] for r in range(reps)]
-    print(f"cos over {top} (the best baseline), per repetition: " + " ".join(f"{x:.3f}" for x in paired) +
-          f"; median {median(paired):.3f}")
-    for s in strategies:
-        tenants = range(len(names))
-        def diffs(key):  # per tenant: median measured over predicted, minus 1
-            return [median(r["tenants"][t][key] for r in runs[s]) / runs[s][0]["tenants"][t]["predicted_" + key] - 1
-                    for t in tenants if runs[s][0]["tenants"][t]["predicted_" + key] > 0]
-        t_thr, t_p50, t_p99 = diffs("throughput"), diffs("p50_ms"), diffs("p99_ms")
-        print(f"{s:<8} {thr[s]:>8.1f} {runs[s][0]['predicted_weighted_throughput']:>9.1f} "
-              f"{thr[s] / best:>16.3f} {100 * worst(t_thr):>13.1f}% {100 * worst(t_p50):>13.1f}% {100 * worst(t_p99):>13.1f}% "
-              f"{mix[s]:>9.1f} {mix[s] / best_mix:>11.3f}  " +
-              ", ".join(f"{p} {median(r['work_vs_profiled'][p] for r in runs[s]):.2f}x"
-                        for p in runs[s][0]["work_vs_profiled"] if runs[s][0]["work_vs_profiled"][p] > 0))
+i = mix
+runs = {s: [json.load(open(f"{out}/mix{i}-{s}.run{r}.json")) for r in range(1, reps + 1)] for s in strategies}
+names = [t["name"] for t in runs["cos"][0]["tenants"]]
+workload = f"closed loop, {clients} clients per tenant" if clients else "saturate"
+print(f"\nmix {i + 1}: {', '.join(names)} ({workload}; medians of {reps} runs)")
+print(f"{'strategy':<8} {'req/s':>8} {'predicted':>9} {'vs best baseline':>16} {'worst thr diff':>14} {'worst p50 diff':>14} {'worst p99 diff':>14} {'mix req/s':>9} {'mix vs best':>11}  work vs profiled")
+thr = {s: median(r["weighted_throughput"] for r in runs[s]) for s in strategies}
+best = max(thr[s] for s in strategies if s != "cos")
+# The weighted mix a plan sustains: every tenant at its weight, as fast as the slowest
+# allows (the planners' objective; the sum above in saturate, less under a closed loop).
+weights = [t["weight"] for t in json.load(open(f"{out}/mix{i}-cos.json"))["problem"]["tenants"]]
+mix = {s: median(sum(weights) * min(t["throughput"] / w for t, w in zip(r["tenants"], weights))
+                 for r in runs[s]) for s in strategies}
+best_mix = max(mix[s] for s in strategies if s != "cos")
+profiled = {m["name"]: m["whole_ms"] for m in json.load(open(f"{out}/mix{i}-profile-{split}.json"))["models"]}
+drift = {}
+check = f"{out}/mix{i}-check.json"
+for row in json.load(open(check))["check"] if os.path.exists(check) else []:
+    before = profiled[row["model"]][row["processor"]]
+    drift.setdefault(row["processor"], []).append(before / row["measured_ms"] - 1)
+if drift:
+    print("machine speed after the runs against when profiled (median over the mix's models): " +
+          ", ".join(f"{p} {100 * median(d):+.1f}%" for p, d in drift.items()))
+worst = lambda xs: max(xs, key=abs) if xs else float("nan")
+# Plans placing every unit alike are one plan measured twice: their difference is noise.
+def plan(s):
+    p = json.load(open(f"{out}/mix{i}-{s}.json"))
+    return [[(u["processor"], u["rank"]) for u in t["units"]] for t in p["tenants"]], p.get("order")
+placement = lambda s: [[u for u, _ in t] for t in plan(s)[0]]
+same = [s for s in strategies if s != "cos" and placement(s) == placement("cos")]
+identical = [s for s in same if plan(s) == plan("cos")]
+if identical:
+    print(f"the cos plan is {', '.join(identical)}'s (every unit's processor and rank, and the order)")
+elif same:
+    print(f"the cos plan places every unit as {', '.join(same)} does (ranks or order differ)")
+bound = json.load(open(f"{out}/mix{i}-bound.json"))
+layer = bound["strategies"][0]["period_ms"] / bound["lp_bound_period_ms"]
+print(f"LP bound on the period on {split}: {bound['lp_bound_period_ms']:.2f} ms; the layer plan's "
+      f"simulated period is {layer:.3f}x it (no plan can run more than that much faster)")
+# Paired: each repetition runs the five plans back to back, so its ratio sees one stretch
+# of the machine's speed. Against the baseline with the best median (the best of four
+# noisy figures in each repetition would be the luckiest one, not the best plan).
+top = max((s for s in strategies if s != "cos"), key=lambda s: thr[s])
+paired = [runs["cos"][r]["weighted_throughput"] / runs[top][r]["weighted_throughput"] for r in range(reps)]
+print(f"cos over {top} (the best baseline), per repetition: " + " ".join(f"{x:.3f}" for x in paired) +
+      f"; median {median(paired):.3f}")
+for s in strategies:
+    tenants = range(len(names))
+    def diffs(key):  # per tenant: median measured over predicted, minus 1
+        return [median(r["tenants"][t][key] for r in runs[s]) / runs[s][0]["tenants"][t]["predicted_" + key] - 1
+                for t in tenants if runs[s][0]["tenants"][t]["predicted_" + key] > 0]
+    t_thr, t_p50, t_p99 = diffs("throughput"), diffs("p50_ms"), diffs("p99_ms")
+    print(f"{s:<8} {thr[s]:>8.1f} {runs[s][0]['predicted_weighted_throughput']:>9.1f} "
+          f"{thr[s] / best:>16.3f} {100 * worst(t_thr):>13.1f}% {100 * worst(t_p50):>13.1f}% {100 * worst(t_p99):>13.1f}% "
+          f"{mix[s]:>9.1f} {mix[s] / best_mix:>11.3f}  " +
+          ", ".join(f"{p} {median(r['work_vs_profiled'][p] for r in runs[s]):.2f}x"
+                    for p in runs[s][0]["work_vs_profiled"] if runs[s][0]["work_vs_profiled"][p] > 0))
 PY
 }
 for i in "${!mixes[@]}"; do
