@@ -393,6 +393,101 @@ TEST(CpuBackend, MaxPoolInChannelsInnerLayoutsMatchesTheReference) {
   }
 }
 
+// Our Winograd 3x3 kernel against the reference: output sizes odd and even (the last row or
+// column of tiles cut), pads on some sides only, two images, a one-pixel input, with and without
+// bias, residual and Relu; the input plain or in 8-channel blocks, the output in blocks (free)
+// or plain; on one and two threads.
+TEST(CpuBackend, OwnWinogradConvMatchesTheReference) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "the own Winograd kernel needs AVX2 and FMA";
+  using tag = dnnl::memory::format_tag;
+  struct Case {
+    Shape x;
+    int64_t out;
+    std::vector<int64_t> pads;  // top, left, bottom, right
+    bool bias, sum, relu;
+  };
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  const auto f32 = dnnl::memory::data_type::f32;
+  ReferenceBackend reference;
+  for (const Case& c : std::vector<Case>{{{1, 8, 9, 11}, 16, {1, 1, 1, 1}, true, true, true},
+                                         {{2, 16, 6, 6}, 32, {0, 1, 2, 0}, false, false, false},
+                                         {{1, 24, 7, 5}, 16, {1, 1, 1, 1}, true, false, true},
+                                         {{1, 264, 4, 4}, 16, {1, 0, 1, 0}, true, false, false},
+                                         {{1, 8, 1, 1}, 16, {1, 1, 1, 1}, true, true, false}}) {
+    const Shape y_shape = {c.x[0], c.out, c.x[2] + c.pads[0] + c.pads[2] - 2,
+                           c.x[3] + c.pads[1] + c.pads[3] - 2};
+    ModelBuilder b("winograd", 4);
+    std::vector<float> weights(c.out * c.x[1] * 9), bias(c.out);
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = std::sin(0.37f * i) / 8;
+    for (size_t i = 0; i < bias.size(); ++i) bias[i] = std::cos(0.5f * i);
+    std::vector<std::string> inputs = {b.input("x", c.x),
+                                       b.constant(weights, {c.out, c.x[1], 3, 3})};
+    if (c.bias) inputs.push_back(b.constant(bias, {c.out}));
+    std::string y = b.node("Conv", inputs, y_shape,
+                           {ModelBuilder::attr("kernel_shape", std::vector<int64_t>{3, 3}),
+                            ModelBuilder::attr("pads", c.pads)});
+    if (c.sum) y = b.add(y, b.input("skip", y_shape));
+    if (c.relu) y = b.relu(y);
+    b.output(y);
+    Graph graph = import_model_bytes(b.serialize(), "winograd");
+    std::vector<const Node*> group;
+    for (const Node& node : graph.nodes) group.push_back(&node);
+    std::vector<Tensor> given;
+    for (size_t i = 0; i < graph.inputs.size(); ++i)
+      given.push_back(test::random_input(graph.values[graph.inputs[i]], 40 + i));
+    GraphExecutor on_reference(graph, reference);
+    const std::vector<double> expected = to_doubles(on_reference.run(given)[0]);
+    for (tag layout : {tag::nchw, tag::nChw8c})
+      for (bool free_output : {false, true}) {
+        // Each activation stored in `layout`, the output in what the kernel says.
+        auto stored = [&](const Tensor& t) {
+          dnnl::memory plain(plain_desc(t.shape), context.engine,
+                             const_cast<std::byte*>(t.bytes.data()));
+          dnnl::memory to(dnnl::memory::desc(to_dims(t.shape), f32, layout), context.engine);
+          dnnl::reorder(plain, to).execute(context.stream, plain, to);
+          context.stream.wait();
+          return to;
+        };
+        dnnl_ops::StoredLayouts io;
+        io.input = dnnl::memory::desc(to_dims(c.x), f32, layout);
+        io.skip = dnnl::memory::desc(to_dims(y_shape), f32, layout);
+        io.free_output = free_output;
+        auto kernel = dnnl_ops::conv(context, graph, group, dnnl_ops::conv_variants(group) - 1, io);
+        ASSERT_TRUE(kernel);
+        EXPECT_EQ(kernel->implementation(), c.relu ? "own winograd + relu" : "own winograd");
+        EXPECT_EQ(kernel->output_desc(),
+                  free_output ? dnnl::memory::desc(to_dims(y_shape), f32, tag::nChw8c)
+                              : plain_desc(y_shape));
+        dnnl::memory x = stored(given[0]);
+        dnnl::memory skip = c.sum ? stored(given[1]) : dnnl::memory();
+        KernelArgs args;
+        args.inputs = {x.get_data_handle(), nullptr};
+        if (c.bias) args.inputs.push_back(nullptr);  // weights and bias: packed
+        if (c.sum) args.inputs.insert(args.inputs.end(), {nullptr, skip.get_data_handle()});
+        dnnl::memory out(kernel->output_desc(), context.engine);
+        args.outputs = {out.get_data_handle()};
+        const int team = omp_get_max_threads();
+        for (int threads : {1, 2}) {
+          omp_set_num_threads(threads);
+          std::fill_n(static_cast<float*>(out.get_data_handle()), expected.size(), std::nanf(""));
+          kernel->run(args);
+          omp_set_num_threads(team);
+          std::vector<float> y_plain(expected.size());
+          dnnl::memory plain(plain_desc(y_shape), context.engine, y_plain.data());
+          dnnl::reorder(out, plain).execute(context.stream, out, plain);
+          context.stream.wait();
+          for (size_t i = 0; i < expected.size(); ++i)
+            ASSERT_NEAR(y_plain[i], expected[i], 1e-4 * (1 + std::abs(expected[i])))
+                << "input " << c.x[1] << "x" << c.x[2] << "x" << c.x[3] << ", layout "
+                << static_cast<int>(layout) << (free_output ? ", free output" : "") << ", "
+                << threads << " threads, at " << i;
+        }
+      }
+  }
+}
+
 // A kernel that records the OpenMP team size it would get, and throws when asked to.
 class TeamSize : public Kernel {
  public:

@@ -1,5 +1,6 @@
 // Conv on oneDNN, with a fused residual Add (sum post-op) and fused activations.
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/cpu/winograd_conv.h"
 #include "cos/exec/window.h"
 
 namespace cosched::dnnl_ops {
@@ -26,15 +27,75 @@ tag activation_tag(Variant v, size_t rank) {
   }
 }
 
+// Our Winograd kernel for a 3x3 stride-1 conv (+ residual) (+ Relu); nullptr where it does
+// not apply. It works in 8-channel blocks: other stored layouts are reordered to them.
+std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& graph,
+                                     std::span<const Node* const> group, const StoredLayouts& io) {
+  const Node& node = *group[0];
+  const Shape& x = graph.values[node.inputs[0]].shape;
+  const Shape& w = graph.values[node.inputs[1]].shape;
+  const Shape& y = graph.values[group.back()->outputs[0]].shape;
+  if (x.size() != 4 || w[2] != 3 || w[3] != 3 || node.attr_int("group", 1) != 1) return nullptr;
+  const Window win = window_of(node, x, y, Shape(w.begin() + 2, w.end()));
+  for (int d = 0; d < 2; ++d)
+    if (win.stride[d] != 1 || win.dilation[d] != 1) return nullptr;
+  const bool has_sum = group.size() > 1 && group[1]->op == "Add";
+  const auto activations = group.subspan(has_sum ? 2 : 1);
+  const bool relu = activations.size() == 1 && activations[0]->op == "Relu";
+  if (activations.size() > (relu ? 1 : 0)) return nullptr;
+  std::vector<float> bias;
+  if (node.inputs.size() > 2 && node.inputs[2] >= 0) {
+    const Tensor* b = graph.constant_input(node, 2);
+    if (!b) return nullptr;
+    const auto* values = reinterpret_cast<const float*>(b->bytes.data());
+    bias.assign(values, values + w[0]);
+  }
+  const WinogradConv::Shape shape{
+      x[0], x[1], w[0], x[2], x[3], y[2], y[3], win.pad_begin[0], win.pad_begin[1]};
+  const auto* weights = reinterpret_cast<const float*>(graph.constant_input(node, 1)->bytes.data());
+  std::shared_ptr<const WinogradConv> conv =
+      WinogradConv::make(shape, weights, std::move(bias), relu);
+  if (!conv) return nullptr;
+  auto kernel =
+      std::make_unique<DnnlKernel>(context, relu ? "own winograd + relu" : "own winograd");
+  const auto f32 = memory::data_type::f32;
+  const memory::desc x_blocks(to_dims(x), f32, tag::nChw8c), y_blocks(to_dims(y), f32, tag::nChw8c);
+  memory src_user(io.input, context.engine, nullptr);
+  memory dst_user(io.free_output ? y_blocks : plain_desc(y), context.engine, nullptr);
+  kernel->set_output_desc(dst_user.get_desc());
+  kernel->bind_input(0, src_user);
+  kernel->bind_output(0, dst_user);
+  memory src = kernel->reordered_input(src_user, x_blocks);
+  memory dst = kernel->output_in(dst_user, y_blocks);
+  memory skip;
+  if (has_sum) {
+    const Node& add = *group[1];
+    memory skip_user(io.skip, context.engine, nullptr);
+    kernel->bind_input(node.inputs.size() + (add.inputs[0] == node.outputs[0] ? 1 : 0), skip_user);
+    skip = kernel->reordered_input(skip_user, y_blocks);
+  }
+  kernel->add_own([conv, src, skip, dst] {
+    conv->run(static_cast<const float*>(src.get_data_handle()),
+              skip ? static_cast<const float*>(skip.get_data_handle()) : nullptr,
+              static_cast<float*>(dst.get_data_handle()));
+  });
+  kernel->finish_output(dst, dst_user);
+  kernel->mark_packed(1);
+  if (node.inputs.size() > 2 && node.inputs[2] >= 0) kernel->mark_packed(2);
+  return kernel;
+}
+
 }  // namespace
 
 int conv_variants(std::span<const Node* const> group) {
-  return ends_in_swish(group) ? 2 * Variant::count : Variant::count;
+  // The layouts (each twice for a swish), then our Winograd kernel.
+  return (ends_in_swish(group) ? 2 * Variant::count : Variant::count) + 1;
 }
 
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io) {
+  if (variant == conv_variants(group) - 1) return winograd(context, graph, group, io);
   const bool first_half = variant < Variant::count;  // a swish group's: with silu_in_place
   variant %= Variant::count;
   const Node& node = *group[0];

@@ -25,7 +25,14 @@ void DnnlKernel::finish_output(const memory& internal, const memory& user) {
 }
 
 void DnnlKernel::add_silu(const memory& memory) {
-  calls_.push_back({dnnl::primitive(), {}, memory});
+  add_own([memory] {
+    silu_in_place(static_cast<float*>(memory.get_data_handle()),
+                  memory.get_desc().get_size() / sizeof(float));
+  });
+}
+
+void DnnlKernel::add_own(std::function<void()> work) {
+  calls_.push_back({dnnl::primitive(), {}, std::move(work)});
 }
 
 dnnl::primitive_attr user_scratchpad() {
@@ -46,10 +53,9 @@ void DnnlKernel::run(const KernelArgs& args) {
   for (auto& b : inputs_) b.memory.set_data_handle(const_cast<void*>(args.inputs[b.index]));
   for (auto& b : outputs_) b.memory.set_data_handle(args.outputs[b.index]);
   for (auto& call : calls_) {
-    if (call.silu) {
+    if (call.own) {
       context_.stream.wait();
-      silu_in_place(static_cast<float*>(call.silu.get_data_handle()),
-                    call.silu.get_desc().get_size() / sizeof(float));
+      call.own();
     } else {
       call.primitive.execute(context_.stream, call.args);
     }

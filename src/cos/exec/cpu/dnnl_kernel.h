@@ -1,6 +1,7 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,9 @@ class DnnlKernel : public Kernel {
   void finish_output(const dnnl::memory& internal, const dnnl::memory& user);
   // x * sigmoid(x) over `memory` (f32) in place, after the calls added so far.
   void add_silu(const dnnl::memory& memory);
+  // Our own code, run after the calls added so far once their results are written (it reads
+  // the bound memories' data handles when it runs).
+  void add_own(std::function<void()> work);
   void set_implementation(std::string text) { implementation_ = std::move(text); }
   // Input `index` (constant weights) was packed into kernel-owned memory.
   void mark_packed(size_t index) { packed_.push_back(index); }
@@ -59,7 +63,7 @@ class DnnlKernel : public Kernel {
   struct Call {
     dnnl::primitive primitive;
     std::unordered_map<int, dnnl::memory> args;
-    dnnl::memory silu;  // set: this call is silu_in_place over it instead
+    std::function<void()> own;  // set: this call runs it instead
   };
   DnnlContext context_;
   std::string implementation_;

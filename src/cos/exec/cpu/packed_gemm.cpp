@@ -7,73 +7,24 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cos/exec/cpu/gemm_tile.h"
+
 namespace cosched {
 namespace {
 
-constexpr int64_t kColumns = 16;  // of a panel: two 8-float vectors
-constexpr int64_t kRows = 6;      // of the kernel: 12 accumulators, 2 of B, 1 of A
-constexpr int64_t kDepth = 256;   // of a panel slice: 16 KB, stays in L1 over the rows
+using gemm_tile::kColumns;
+using gemm_tile::kRows;
+constexpr int64_t kDepth = 256;  // of a panel slice: 16 KB, stays in L1 over the rows
 // Rows of A per depth slice: 240 KB, stays in L2 over the panels. Each block of rows reads all
 // of B's slice again, from memory for large weights, so the blocks are as large as L2 allows
 // (vit_b_16 on one core, five alternating pairs: 96-row blocks ran 1-10% slower, median 4%).
 constexpr int64_t kRowBlock = 240;
-
-// rows x 16 of C (ldc apart) from a tile of A packed [depth][rows] times a panel slice
-// [depth][16]: added to C, or started from `init` (16 values) or zeros; Relu at the end.
-// (The loops are unrolled by pragma so that the accumulators stay in registers: unrolled
-// later, GCC stores them to the stack on every step.)
-template <int rows>
-__attribute__((target("avx2,fma"))) void tile(const float* a, const float* panel, int64_t depth,
-                                              float* c, int64_t ldc, const float* init,
-                                              bool accumulate, bool relu) {
-  __m256 left[rows], right[rows];
-  if (accumulate) {
-#pragma GCC unroll 6
-    for (int r = 0; r < rows; ++r) {
-      left[r] = _mm256_loadu_ps(c + r * ldc);
-      right[r] = _mm256_loadu_ps(c + r * ldc + 8);
-    }
-  } else {
-    const __m256 l = init ? _mm256_loadu_ps(init) : _mm256_setzero_ps();
-    const __m256 h = init ? _mm256_loadu_ps(init + 8) : _mm256_setzero_ps();
-#pragma GCC unroll 6
-    for (int r = 0; r < rows; ++r) left[r] = l, right[r] = h;
-  }
-#pragma GCC unroll 4
-  for (int64_t k = 0; k < depth; ++k) {
-    const __m256 b0 = _mm256_load_ps(panel + k * kColumns);
-    const __m256 b1 = _mm256_load_ps(panel + k * kColumns + 8);
-#pragma GCC unroll 6
-    for (int r = 0; r < rows; ++r) {
-      const __m256 x = _mm256_broadcast_ss(a + k * rows + r);
-      left[r] = _mm256_fmadd_ps(x, b0, left[r]);
-      right[r] = _mm256_fmadd_ps(x, b1, right[r]);
-    }
-  }
-  if (relu) {
-    const __m256 zero = _mm256_setzero_ps();
-#pragma GCC unroll 6
-    for (int r = 0; r < rows; ++r) {
-      left[r] = _mm256_max_ps(left[r], zero);
-      right[r] = _mm256_max_ps(right[r], zero);
-    }
-  }
-#pragma GCC unroll 6
-  for (int r = 0; r < rows; ++r) {
-    _mm256_storeu_ps(c + r * ldc, left[r]);
-    _mm256_storeu_ps(c + r * ldc + 8, right[r]);
-  }
-}
 
 // Lines [part, part + 1) / parts of the `lines` 64-byte lines (16 floats each) at `slice`.
 inline void prefetch_share(const float* slice, int64_t lines, int64_t part, int64_t parts) {
   for (int64_t l = part * lines / parts; l < (part + 1) * lines / parts; ++l)
     _mm_prefetch(reinterpret_cast<const char*>(slice + l * kColumns), _MM_HINT_T0);
 }
-
-using Tile = void (*)(const float*, const float*, int64_t, float*, int64_t, const float*, bool,
-                      bool);
-constexpr Tile kTiles[kRows + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
 
 }  // namespace
 
@@ -85,17 +36,7 @@ std::unique_ptr<PackedGemm> PackedGemm::make(const DnnlContext& context, int64_t
   const int64_t panels = (n + kColumns - 1) / kColumns;
   const size_t bytes = static_cast<size_t>(panels * k * kColumns) * sizeof(float);
   gemm->panels_.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
-  float* out = gemm->panels_.get();
-  // Slice by slice of depth, each slice's panels one after another: a run reads B in order
-  // (panel after panel, slice by slice of depth: 3% faster in vit's products with the weights
-  // cold than each panel's whole depth together).
-  for (int64_t slice = 0; slice < k; slice += kDepth)
-    for (int64_t p = 0; p < panels; ++p)
-      for (int64_t d = slice; d < std::min(k, slice + kDepth); ++d)
-        for (int64_t j = 0; j < kColumns; ++j) {
-          const int64_t col = p * kColumns + j;
-          *out++ = col >= n ? 0.0f : b_transposed ? b[col * k + d] : b[d * n + col];
-        }
+  gemm_tile::pack_panels(b, b_transposed, k, n, kDepth, gemm->panels_.get());
   gemm->set_output_desc(plain_desc({m, n}));
   gemm->mark_packed(1);
   return gemm;
@@ -154,7 +95,8 @@ void PackedGemm::run(const KernelArgs& args) {
               prefetch_share(panel + depth * kColumns, depth, (r - row_at) / kRows, tiles_here);
             const float* a_tile = packed_a + r * k_ + depth_at * rows;
             if (cols == kColumns) {
-              kTiles[rows](a_tile, panel, depth, c + r * n_ + col, n_, init, accumulate, relu);
+              gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, c + r * n_ + col, n_, init,
+                                            accumulate, relu);
               continue;
             }
             // The last panel's columns past n: through a full tile here.
@@ -162,8 +104,8 @@ void PackedGemm::run(const KernelArgs& args) {
             if (init) std::memcpy(part_init, init, cols * sizeof(float));
             for (int64_t i = 0; i < rows && accumulate; ++i)
               std::memcpy(part + i * kColumns, c + (r + i) * n_ + col, cols * sizeof(float));
-            kTiles[rows](a_tile, panel, depth, part, kColumns, init ? part_init : nullptr,
-                         accumulate, relu);
+            gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, part, kColumns,
+                                          init ? part_init : nullptr, accumulate, relu);
             for (int64_t i = 0; i < rows; ++i)
               std::memcpy(c + (r + i) * n_ + col, part + i * kColumns, cols * sizeof(float));
           }
