@@ -393,10 +393,11 @@ TEST(CpuBackend, MaxPoolInChannelsInnerLayoutsMatchesTheReference) {
   }
 }
 
-// Our Winograd 3x3 kernel against the reference: output sizes odd and even (the last row or
-// column of tiles cut), pads on some sides only, two images, a one-pixel input, with and without
-// bias, residual and Relu; the input plain or in 8-channel blocks, the output in blocks (free)
-// or plain; on one and two threads.
+// Our Winograd kernel against the reference: output sizes odd and even (the last row or column
+// of tiles cut), pads on some sides only, two images, a one-pixel input, more than 256 input
+// channels (two depth slices), with and without bias, residual and Relu; the input plain or in
+// 8-channel blocks, the output in blocks (free) or plain; on one and two threads. Other windows,
+// strides and dilations are refused.
 TEST(CpuBackend, OwnWinogradConvMatchesTheReference) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the own Winograd kernel needs AVX2 and FMA";
@@ -406,28 +407,39 @@ TEST(CpuBackend, OwnWinogradConvMatchesTheReference) {
     int64_t out;
     std::vector<int64_t> pads;  // top, left, bottom, right
     bool bias, sum, relu;
+    std::vector<int64_t> kernel = {3, 3}, stride = {1, 1}, dilation = {1, 1};
   };
   DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
   context.stream = dnnl::stream(context.engine);
   const auto f32 = dnnl::memory::data_type::f32;
   ReferenceBackend reference;
-  for (const Case& c : std::vector<Case>{{{1, 8, 9, 11}, 16, {1, 1, 1, 1}, true, true, true},
-                                         {{2, 16, 6, 6}, 32, {0, 1, 2, 0}, false, false, false},
-                                         {{1, 24, 7, 5}, 16, {1, 1, 1, 1}, true, false, true},
-                                         {{1, 264, 4, 4}, 16, {1, 0, 1, 0}, true, false, false},
-                                         {{1, 8, 1, 1}, 16, {1, 1, 1, 1}, true, true, false}}) {
-    const Shape y_shape = {c.x[0], c.out, c.x[2] + c.pads[0] + c.pads[2] - 2,
-                           c.x[3] + c.pads[1] + c.pads[3] - 2};
+  const std::vector<Case> cases = {
+      {{1, 8, 9, 11}, 16, {1, 1, 1, 1}, true, true, true},
+      {{2, 16, 6, 6}, 32, {0, 1, 2, 0}, false, false, false},
+      {{1, 24, 7, 5}, 16, {1, 1, 1, 1}, true, false, true},
+      {{1, 264, 4, 4}, 16, {1, 0, 1, 0}, true, false, false},
+      {{1, 8, 1, 1}, 16, {1, 1, 1, 1}, true, true, false},
+      {{1, 16, 9, 8}, 32, {1, 1, 1, 1}, true, false, true, {3, 3}, {2, 2}},
+      {{2, 8, 7, 7}, 16, {0, 0, 0, 0}, false, true, true, {1, 1}},
+      {{1, 8, 11, 9}, 16, {2, 1, 0, 1}, true, false, false, {5, 3}, {2, 1}, {1, 2}}};
+  for (const Case& c : cases) {
+    Shape y_shape = {c.x[0], c.out};
+    for (int d = 0; d < 2; ++d)
+      y_shape.push_back(
+          (c.x[2 + d] + c.pads[d] + c.pads[d + 2] - c.dilation[d] * (c.kernel[d] - 1) - 1) /
+              c.stride[d] +
+          1);
     ModelBuilder b("winograd", 4);
-    std::vector<float> weights(c.out * c.x[1] * 9), bias(c.out);
+    std::vector<float> weights(c.out * c.x[1] * c.kernel[0] * c.kernel[1]), bias(c.out);
     for (size_t i = 0; i < weights.size(); ++i) weights[i] = std::sin(0.37f * i) / 8;
     for (size_t i = 0; i < bias.size(); ++i) bias[i] = std::cos(0.5f * i);
-    std::vector<std::string> inputs = {b.input("x", c.x),
-                                       b.constant(weights, {c.out, c.x[1], 3, 3})};
+    std::vector<std::string> inputs = {
+        b.input("x", c.x), b.constant(weights, {c.out, c.x[1], c.kernel[0], c.kernel[1]})};
     if (c.bias) inputs.push_back(b.constant(bias, {c.out}));
-    std::string y = b.node("Conv", inputs, y_shape,
-                           {ModelBuilder::attr("kernel_shape", std::vector<int64_t>{3, 3}),
-                            ModelBuilder::attr("pads", c.pads)});
+    std::string y = b.node(
+        "Conv", inputs, y_shape,
+        {ModelBuilder::attr("kernel_shape", c.kernel), ModelBuilder::attr("strides", c.stride),
+         ModelBuilder::attr("dilations", c.dilation), ModelBuilder::attr("pads", c.pads)});
     if (c.sum) y = b.add(y, b.input("skip", y_shape));
     if (c.relu) y = b.relu(y);
     b.output(y);
@@ -439,6 +451,9 @@ TEST(CpuBackend, OwnWinogradConvMatchesTheReference) {
       given.push_back(test::random_input(graph.values[graph.inputs[i]], 40 + i));
     GraphExecutor on_reference(graph, reference);
     const std::vector<double> expected = to_doubles(on_reference.run(given)[0]);
+    const bool winograd_applies = c.kernel == std::vector<int64_t>{3, 3} &&
+                                  c.stride == std::vector<int64_t>{1, 1} &&
+                                  c.dilation == std::vector<int64_t>{1, 1};
     for (tag layout : {tag::nchw, tag::nChw8c})
       for (bool free_output : {false, true}) {
         // Each activation stored in `layout`, the output in what the kernel says.
@@ -455,6 +470,10 @@ TEST(CpuBackend, OwnWinogradConvMatchesTheReference) {
         io.skip = dnnl::memory::desc(to_dims(y_shape), f32, layout);
         io.free_output = free_output;
         auto kernel = dnnl_ops::conv(context, graph, group, dnnl_ops::conv_variants(group) - 1, io);
+        if (!winograd_applies) {
+          EXPECT_FALSE(kernel);
+          continue;
+        }
         ASSERT_TRUE(kernel);
         EXPECT_EQ(kernel->implementation(), c.relu ? "own winograd + relu" : "own winograd");
         EXPECT_EQ(kernel->output_desc(),
