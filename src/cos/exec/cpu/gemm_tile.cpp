@@ -17,4 +17,10 @@ float* pack_panels(const float* b, bool b_transposed, int64_t k, int64_t n, int6
   return out;
 }
 
+int64_t panel_offset(int64_t k, int64_t n, int64_t slice_depth, int64_t d, int64_t col) {
+  const int64_t panels = (n + kColumns - 1) / kColumns, slice = d / slice_depth * slice_depth;
+  const int64_t depth = std::min(slice_depth, k - slice);  // of d's slice
+  return (slice * panels + col / kColumns * depth + d - slice) * kColumns + col % kColumns;
+}
+
 }  // namespace cosched::gemm_tile

@@ -71,5 +71,7 @@ constexpr Tile kTiles[kRows + 1] = {nullptr,           tile<1, packed_a>, tile<2
 // past column n. Returns the end of what it wrote.
 float* pack_panels(const float* b, bool b_transposed, int64_t k, int64_t n, int64_t slice_depth,
                    float* out);
+// Where pack_panels puts B's value at (d, col).
+int64_t panel_offset(int64_t k, int64_t n, int64_t slice_depth, int64_t d, int64_t col);
 
 }  // namespace cosched::gemm_tile

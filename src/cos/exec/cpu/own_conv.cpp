@@ -33,15 +33,13 @@ OwnConv::OwnConv(const ConvShape& shape, int64_t rows, int64_t points, int64_t d
       depth_(depth),
       bias_(std::move(bias)),
       relu_(relu),
-      filters_(nullptr, std::free) {}
+      filters_(static_cast<float*>(std::aligned_alloc(
+                   64, (points * depth * shape.out_channels * sizeof(float) + 63) / 64 * 64)),
+               std::free) {}
 
-void OwnConv::pack_filters(const std::vector<float>& filters) {
-  const int64_t k = shape_.out_channels, per_point = depth_ * k;
-  const size_t bytes = filters.size() * sizeof(float);
-  filters_.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
-  for (int64_t p = 0; p < points_; ++p)
-    gemm_tile::pack_panels(filters.data() + p * per_point, false, depth_, k, kDepth,
-                           filters_.get() + p * per_point);
+float& OwnConv::filter(int64_t point, int64_t d, int64_t out_channel) {
+  const int64_t k = shape_.out_channels;
+  return filters_[point * depth_ * k + gemm_tile::panel_offset(depth_, k, kDepth, d, out_channel)];
 }
 
 void OwnConv::run(const float* in, const float* skip, float* out) const {

@@ -37,8 +37,8 @@ class OwnConv {
  protected:
   OwnConv(const ConvShape& shape, int64_t rows, int64_t points, int64_t depth,
           std::vector<float> bias, bool relu);
-  // Packs `filters` ([point][depth][out_channels]) once.
-  void pack_filters(const std::vector<float>& filters);
+  // Point `point`'s filter value at (d, out channel), to be written once when made.
+  float& filter(int64_t point, int64_t d, int64_t out_channel);
   // A's columns from input channel blocks [from, to) of the block's rows.
   virtual void gather(const Block& block, int64_t from, int64_t to) const = 0;
   // The output of channel blocks [from, to) for the block's rows.

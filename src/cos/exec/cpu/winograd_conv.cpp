@@ -123,13 +123,12 @@ std::unique_ptr<WinogradConv> WinogradConv::make(const ConvShape& shape, const f
       shape.stride_width != 1 || shape.dilation_height != 1 || shape.dilation_width != 1)
     return nullptr;
   std::unique_ptr<WinogradConv> conv(new WinogradConv(shape, std::move(bias), relu));
-  std::vector<float> transformed(kPoints * c * k), u(kPoints);  // [point][c][k]
+  float u[kPoints];
   for (int64_t o = 0; o < k; ++o)
     for (int64_t i = 0; i < c; ++i) {
-      transform_filter(weights + (o * c + i) * 9, u.data());
-      for (int64_t p = 0; p < kPoints; ++p) transformed[(p * c + i) * k + o] = u[p];
+      transform_filter(weights + (o * c + i) * 9, u);
+      for (int64_t p = 0; p < kPoints; ++p) conv->filter(p, i, o) = u[p];
     }
-  conv->pack_filters(transformed);
   return conv;
 }
 
