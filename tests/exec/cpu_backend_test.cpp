@@ -393,12 +393,12 @@ TEST(CpuBackend, MaxPoolInChannelsInnerLayoutsMatchesTheReference) {
   }
 }
 
-// Our Winograd kernel against the reference: output sizes odd and even (the last row or column
-// of tiles cut), pads on some sides only, two images, a one-pixel input, more than 256 input
-// channels (two depth slices), with and without bias, residual and Relu; the input plain or in
-// 8-channel blocks, the output in blocks (free) or plain; on one and two threads. Other windows,
-// strides and dilations are refused.
-TEST(CpuBackend, OwnWinogradConvMatchesTheReference) {
+// Our Winograd kernels F(2x2, 3x3) and F(4x4, 3x3) against the reference: output sizes not
+// multiples of the tile (the last row or column of tiles cut), pads on some sides only, two images,
+// a one-pixel input, more than 256 input channels (two depth slices), with and without bias,
+// residual and Relu; the input plain or in 8-channel blocks, the output in blocks (free) or plain;
+// on one and two threads. Other windows, strides and dilations are refused.
+TEST(CpuBackend, OwnWinogradConvsMatchTheReference) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the own Winograd kernel needs AVX2 and FMA";
   using tag = dnnl::memory::format_tag;
@@ -454,56 +454,59 @@ TEST(CpuBackend, OwnWinogradConvMatchesTheReference) {
     const bool winograd_applies = c.kernel == std::vector<int64_t>{3, 3} &&
                                   c.stride == std::vector<int64_t>{1, 1} &&
                                   c.dilation == std::vector<int64_t>{1, 1};
-    for (tag layout : {tag::nchw, tag::nChw8c})
-      for (bool free_output : {false, true}) {
-        // Each activation stored in `layout`, the output in what the kernel says.
-        auto stored = [&](const Tensor& t) {
-          dnnl::memory plain(plain_desc(t.shape), context.engine,
-                             const_cast<std::byte*>(t.bytes.data()));
-          dnnl::memory to(dnnl::memory::desc(to_dims(t.shape), f32, layout), context.engine);
-          dnnl::reorder(plain, to).execute(context.stream, plain, to);
-          context.stream.wait();
-          return to;
-        };
-        dnnl_ops::StoredLayouts io;
-        io.input = dnnl::memory::desc(to_dims(c.x), f32, layout);
-        io.skip = dnnl::memory::desc(to_dims(y_shape), f32, layout);
-        io.free_output = free_output;
-        auto kernel = dnnl_ops::conv(context, graph, group, dnnl_ops::conv_variants(group) - 1, io);
-        if (!winograd_applies) {
-          EXPECT_FALSE(kernel);
-          continue;
+    const int own = dnnl_ops::conv_variants(group) - 2;
+    for (int m : {2, 4})
+      for (tag layout : {tag::nchw, tag::nChw8c})
+        for (bool free_output : {false, true}) {
+          // Each activation stored in `layout`, the output in what the kernel says.
+          auto stored = [&](const Tensor& t) {
+            dnnl::memory plain(plain_desc(t.shape), context.engine,
+                               const_cast<std::byte*>(t.bytes.data()));
+            dnnl::memory to(dnnl::memory::desc(to_dims(t.shape), f32, layout), context.engine);
+            dnnl::reorder(plain, to).execute(context.stream, plain, to);
+            context.stream.wait();
+            return to;
+          };
+          dnnl_ops::StoredLayouts io;
+          io.input = dnnl::memory::desc(to_dims(c.x), f32, layout);
+          io.skip = dnnl::memory::desc(to_dims(y_shape), f32, layout);
+          io.free_output = free_output;
+          auto kernel = dnnl_ops::conv(context, graph, group, own + m / 4, io);
+          if (!winograd_applies) {
+            EXPECT_FALSE(kernel);
+            continue;
+          }
+          ASSERT_TRUE(kernel);
+          EXPECT_EQ(kernel->implementation(),
+                    fmt::format("own winograd F({},3){}", m, c.relu ? " + relu" : ""));
+          EXPECT_EQ(kernel->output_desc(),
+                    free_output ? dnnl::memory::desc(to_dims(y_shape), f32, tag::nChw8c)
+                                : plain_desc(y_shape));
+          dnnl::memory x = stored(given[0]);
+          dnnl::memory skip = c.sum ? stored(given[1]) : dnnl::memory();
+          KernelArgs args;
+          args.inputs = {x.get_data_handle(), nullptr};
+          if (c.bias) args.inputs.push_back(nullptr);  // weights and bias: packed
+          if (c.sum) args.inputs.insert(args.inputs.end(), {nullptr, skip.get_data_handle()});
+          dnnl::memory out(kernel->output_desc(), context.engine);
+          args.outputs = {out.get_data_handle()};
+          const int team = omp_get_max_threads();
+          for (int threads : {1, 2}) {
+            omp_set_num_threads(threads);
+            std::fill_n(static_cast<float*>(out.get_data_handle()), expected.size(), std::nanf(""));
+            kernel->run(args);
+            omp_set_num_threads(team);
+            std::vector<float> y_plain(expected.size());
+            dnnl::memory plain(plain_desc(y_shape), context.engine, y_plain.data());
+            dnnl::reorder(out, plain).execute(context.stream, out, plain);
+            context.stream.wait();
+            for (size_t i = 0; i < expected.size(); ++i)
+              ASSERT_NEAR(y_plain[i], expected[i], 1e-4 * (1 + std::abs(expected[i])))
+                  << "F(" << m << ",3), input " << c.x[1] << "x" << c.x[2] << "x" << c.x[3]
+                  << ", layout " << static_cast<int>(layout) << (free_output ? ", free output" : "")
+                  << ", " << threads << " threads, at " << i;
+          }
         }
-        ASSERT_TRUE(kernel);
-        EXPECT_EQ(kernel->implementation(), c.relu ? "own winograd + relu" : "own winograd");
-        EXPECT_EQ(kernel->output_desc(),
-                  free_output ? dnnl::memory::desc(to_dims(y_shape), f32, tag::nChw8c)
-                              : plain_desc(y_shape));
-        dnnl::memory x = stored(given[0]);
-        dnnl::memory skip = c.sum ? stored(given[1]) : dnnl::memory();
-        KernelArgs args;
-        args.inputs = {x.get_data_handle(), nullptr};
-        if (c.bias) args.inputs.push_back(nullptr);  // weights and bias: packed
-        if (c.sum) args.inputs.insert(args.inputs.end(), {nullptr, skip.get_data_handle()});
-        dnnl::memory out(kernel->output_desc(), context.engine);
-        args.outputs = {out.get_data_handle()};
-        const int team = omp_get_max_threads();
-        for (int threads : {1, 2}) {
-          omp_set_num_threads(threads);
-          std::fill_n(static_cast<float*>(out.get_data_handle()), expected.size(), std::nanf(""));
-          kernel->run(args);
-          omp_set_num_threads(team);
-          std::vector<float> y_plain(expected.size());
-          dnnl::memory plain(plain_desc(y_shape), context.engine, y_plain.data());
-          dnnl::reorder(out, plain).execute(context.stream, out, plain);
-          context.stream.wait();
-          for (size_t i = 0; i < expected.size(); ++i)
-            ASSERT_NEAR(y_plain[i], expected[i], 1e-4 * (1 + std::abs(expected[i])))
-                << "input " << c.x[1] << "x" << c.x[2] << "x" << c.x[3] << ", layout "
-                << static_cast<int>(layout) << (free_output ? ", free output" : "") << ", "
-                << threads << " threads, at " << i;
-        }
-      }
   }
 }
 

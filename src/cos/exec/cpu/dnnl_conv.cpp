@@ -1,5 +1,7 @@
 // Conv on oneDNN, with a fused residual Add (sum post-op) and fused activations, or on our
 // Winograd kernel.
+#include <fmt/format.h>
+
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/cpu/winograd_conv.h"
 #include "cos/exec/window.h"
@@ -28,17 +30,21 @@ tag activation_tag(Variant v, size_t rank) {
   }
 }
 
-// Our Winograd kernel for a 3x3 stride-1 conv (+ residual) (+ Relu); nullptr where it does
-// not apply. It works in 8-channel blocks: other stored layouts are reordered to them. (An
+// Our Winograd kernel F(m x m, 3x3) for a 3x3 stride-1 conv (+ residual) (+ Relu); nullptr
+// where it does not apply, and for m = 4 where its filters would take over 4.5 MB (36 C K floats:
+// deep layers, where streaming them costs more than the multiplications saved, and memory). It
+// works in 8-channel blocks: other stored layouts are reordered to them. (An
 // im2col product on the same GEMM tile was tried too: 0.9-1.2x oneDNN's time on resnet18's
 // stride-2 3x3 convs, 1.4-3.6x on 1x1s, on one and two Zen 3 cores; not kept.)
 std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& graph,
-                                     std::span<const Node* const> group, const StoredLayouts& io) {
+                                     std::span<const Node* const> group, const StoredLayouts& io,
+                                     int m) {
   const Node& node = *group[0];
   const Shape& x = graph.values[node.inputs[0]].shape;
   const Shape& w = graph.values[node.inputs[1]].shape;
   const Shape& y = graph.values[group.back()->outputs[0]].shape;
   if (x.size() != 4 || node.attr_int("group", 1) != 1) return nullptr;
+  if (m == 4 && w[0] * w[1] > 128 * 256) return nullptr;
   const bool has_sum = group.size() > 1 && group[1]->op == "Add";
   const auto activations = group.subspan(has_sum ? 2 : 1);
   const bool relu = activations.size() == 1 && activations[0]->op == "Relu";
@@ -52,26 +58,27 @@ std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& gr
     bias.assign(values, values + w[0]);
   }
   const Window win = window_of(node, x, y, Shape(w.begin() + 2, w.end()));
-  const ConvShape shape{x[0],
-                        x[1],
-                        w[0],
-                        x[2],
-                        x[3],
-                        y[2],
-                        y[3],
-                        w[2],
-                        w[3],
-                        win.stride[0],
-                        win.stride[1],
-                        win.dilation[0],
-                        win.dilation[1],
-                        win.pad_begin[0],
-                        win.pad_begin[1]};
+  const ConvShape shape{.batch = x[0],
+                        .in_channels = x[1],
+                        .out_channels = w[0],
+                        .in_height = x[2],
+                        .in_width = x[3],
+                        .out_height = y[2],
+                        .out_width = y[3],
+                        .kernel_height = w[2],
+                        .kernel_width = w[3],
+                        .stride_height = win.stride[0],
+                        .stride_width = win.stride[1],
+                        .dilation_height = win.dilation[0],
+                        .dilation_width = win.dilation[1],
+                        .pad_top = win.pad_begin[0],
+                        .pad_left = win.pad_begin[1]};
   const auto* weights = reinterpret_cast<const float*>(graph.constant_input(node, 1)->bytes.data());
-  std::shared_ptr<const OwnConv> conv = WinogradConv::make(shape, weights, std::move(bias), relu);
+  std::shared_ptr<const OwnConv> conv =
+      WinogradConv::make(m, shape, weights, std::move(bias), relu);
   if (!conv) return nullptr;
-  auto kernel =
-      std::make_unique<DnnlKernel>(context, relu ? "own winograd + relu" : "own winograd");
+  auto kernel = std::make_unique<DnnlKernel>(
+      context, fmt::format("own winograd F({},3){}", m, relu ? " + relu" : ""));
   const auto f32 = memory::data_type::f32;
   const memory::desc x_blocks(to_dims(x), f32, tag::nChw8c), y_blocks(to_dims(y), f32, tag::nChw8c);
   memory src_user(io.input, context.engine, nullptr);
@@ -102,14 +109,15 @@ std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& gr
 }  // namespace
 
 int conv_variants(std::span<const Node* const> group) {
-  // The layouts (each twice for a swish), then our Winograd kernel.
-  return (ends_in_swish(group) ? 2 * Variant::count : Variant::count) + 1;
+  // The layouts (each twice for a swish), then our Winograd kernels F(2x2, 3x3), F(4x4, 3x3).
+  return (ends_in_swish(group) ? 2 * Variant::count : Variant::count) + 2;
 }
 
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io) {
-  if (variant == conv_variants(group) - 1) return winograd(context, graph, group, io);
+  const int own = conv_variants(group) - 2;
+  if (variant >= own) return winograd(context, graph, group, io, variant == own ? 2 : 4);
   const bool first_half = variant < Variant::count;  // a swish group's: with silu_in_place
   variant %= Variant::count;
   const Node& node = *group[0];
