@@ -396,8 +396,8 @@ TEST(CpuBackend, MaxPoolInChannelsInnerLayoutsMatchesTheReference) {
 // Our Winograd kernels F(2x2, 3x3) and F(4x4, 3x3) against the reference: output sizes not
 // multiples of the tile (the last row or column of tiles cut), pads on some sides only, two images,
 // a one-pixel input, more than 256 input channels (two depth slices), with and without bias,
-// residual and Relu; the input plain or in 8-channel blocks, the output in blocks (free) or plain;
-// on one and two threads. Other windows, strides and dilations are refused.
+// residual and Relu; the input plain or in 8- or 16-channel blocks, the output in blocks (free) or
+// plain; on one and two threads. Other windows, strides and dilations are refused.
 TEST(CpuBackend, OwnWinogradConvsMatchTheReference) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the own Winograd kernel needs AVX2 and FMA";
@@ -416,7 +416,7 @@ TEST(CpuBackend, OwnWinogradConvsMatchTheReference) {
   const std::vector<Case> cases = {
       {{1, 8, 9, 11}, 16, {1, 1, 1, 1}, true, true, true},
       {{2, 16, 6, 6}, 32, {0, 1, 2, 0}, false, false, false},
-      {{1, 24, 7, 5}, 16, {1, 1, 1, 1}, true, false, true},
+      {{1, 32, 7, 5}, 16, {1, 1, 1, 1}, true, true, true},
       {{1, 264, 4, 4}, 16, {1, 0, 1, 0}, true, false, false},
       {{1, 8, 1, 1}, 16, {1, 1, 1, 1}, true, true, false},
       {{1, 16, 9, 8}, 32, {1, 1, 1, 1}, true, false, true, {3, 3}, {2, 2}},
@@ -456,7 +456,7 @@ TEST(CpuBackend, OwnWinogradConvsMatchTheReference) {
                                   c.dilation == std::vector<int64_t>{1, 1};
     const int own = dnnl_ops::conv_variants(group) - 2;
     for (int m : {2, 4})
-      for (tag layout : {tag::nchw, tag::nChw8c})
+      for (tag layout : {tag::nchw, tag::nChw8c, tag::nChw16c})
         for (bool free_output : {false, true}) {
           // Each activation stored in `layout`, the output in what the kernel says.
           auto stored = [&](const Tensor& t) {
@@ -479,9 +479,12 @@ TEST(CpuBackend, OwnWinogradConvsMatchTheReference) {
           ASSERT_TRUE(kernel);
           EXPECT_EQ(kernel->implementation(),
                     fmt::format("own winograd F({},3){}", m, c.relu ? " + relu" : ""));
-          EXPECT_EQ(kernel->output_desc(),
-                    free_output ? dnnl::memory::desc(to_dims(y_shape), f32, tag::nChw8c)
-                                : plain_desc(y_shape));
+          // 16-channel blocks where the input comes in them whole, else 8.
+          const tag blocks =
+              layout == tag::nChw16c && c.x[1] % 16 == 0 ? tag::nChw16c : tag::nChw8c;
+          EXPECT_EQ(kernel->output_desc(), free_output
+                                               ? dnnl::memory::desc(to_dims(y_shape), f32, blocks)
+                                               : plain_desc(y_shape));
           dnnl::memory x = stored(given[0]);
           dnnl::memory skip = c.sum ? stored(given[1]) : dnnl::memory();
           KernelArgs args;

@@ -33,7 +33,8 @@ tag activation_tag(Variant v, size_t rank) {
 // Our Winograd kernel F(m x m, 3x3) for a 3x3 stride-1 conv (+ residual) (+ Relu); nullptr
 // where it does not apply, and for m = 4 where its filters would take over 4.5 MB (36 C K floats:
 // deep layers, where streaming them costs more than the multiplications saved, and memory). It
-// works in 8-channel blocks: other stored layouts are reordered to them. (An
+// works in 16-channel blocks where the input comes in them, else in 8-channel blocks: other
+// stored layouts are reordered to those. (An
 // im2col product on the same GEMM tile was tried too: 0.9-1.2x oneDNN's time on resnet18's
 // stride-2 3x3 convs, 1.4-3.6x on 1x1s, on one and two Zen 3 cores; not kept.)
 std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& graph,
@@ -73,14 +74,17 @@ std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& gr
                         .dilation_width = win.dilation[1],
                         .pad_top = win.pad_begin[0],
                         .pad_left = win.pad_begin[1]};
+  const auto f32 = memory::data_type::f32;
+  // 16-channel blocks where the input comes in them (AVX-512 machines' convs), else 8.
+  const bool sixteen = x[1] % 16 == 0 && io.input == memory::desc(to_dims(x), f32, tag::nChw16c);
+  const tag blocks = sixteen ? tag::nChw16c : tag::nChw8c;
   const auto* weights = reinterpret_cast<const float*>(graph.constant_input(node, 1)->bytes.data());
   std::shared_ptr<const OwnConv> conv =
-      WinogradConv::make(m, shape, weights, std::move(bias), relu);
+      WinogradConv::make(m, sixteen ? 16 : 8, shape, weights, std::move(bias), relu);
   if (!conv) return nullptr;
   auto kernel = std::make_unique<DnnlKernel>(
       context, fmt::format("own winograd F({},3){}", m, relu ? " + relu" : ""));
-  const auto f32 = memory::data_type::f32;
-  const memory::desc x_blocks(to_dims(x), f32, tag::nChw8c), y_blocks(to_dims(y), f32, tag::nChw8c);
+  const memory::desc x_blocks(to_dims(x), f32, blocks), y_blocks(to_dims(y), f32, blocks);
   memory src_user(io.input, context.engine, nullptr);
   memory dst_user(io.free_output ? y_blocks : plain_desc(y), context.engine, nullptr);
   kernel->set_output_desc(dst_user.get_desc());

@@ -6,8 +6,7 @@
 
 namespace cosched {
 
-// A 2-D convolution without groups as our own kernels see it: activations in 8-channel blocks
-// (nChw8c), batch first.
+// A 2-D convolution without groups as our own kernels see it.
 struct ConvShape {
   int64_t batch, in_channels, out_channels, in_height, in_width, out_height, out_width;
   int64_t kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width,
@@ -22,7 +21,8 @@ struct ConvShape {
 class OwnConv {
  public:
   virtual ~OwnConv() = default;
-  // Input, residual (may be nullptr) and output in nChw8c, on the calling OpenMP team.
+  // Input, residual (may be nullptr) and output in the kernel's channel blocks, on the calling
+  // OpenMP team.
   void run(const float* in, const float* skip, float* out) const;
 
   struct Block {

@@ -79,8 +79,13 @@ __attribute__((target("avx2,fma"), always_inline)) inline void output_1d(const _
 struct Tiling {
   const ConvShape& shape;
   int64_t tiles_wide, per_image;
+  int64_t run;        // channels stored together at a pixel: 8 or 16
   const float* bias;  // or nullptr
   bool relu;
+  // Where the 8 channels from `channel` start in an image of h x w pixels.
+  int64_t channel_at(int64_t channel, int64_t h, int64_t w) const {
+    return channel / run * h * w * run + channel % run;
+  }
 };
 
 // B^T d B of the block's tiles, for input channel blocks [from, to).
@@ -91,19 +96,20 @@ __attribute__((target("avx2,fma"))) void transform_tiles(const Tiling& g,
   constexpr int n = m + 2;
   const int64_t c = g.shape.in_channels, h = g.shape.in_height, w = g.shape.in_width;
   const int64_t point = block.rows * c;  // between the transformed points
-  for (int64_t cb = from; cb < to; ++cb)
+  for (int64_t cb = from; cb < to; ++cb) {
+    const float* channels = block.in + g.channel_at(cb * 8, h, w);
     for (int64_t t = 0; t < block.rows; ++t) {
       const int64_t tile = block.first + t, image = tile / g.per_image;
       const int64_t y0 = (tile % g.per_image) / g.tiles_wide * m - g.shape.pad_top;
       const int64_t x0 = (tile % g.per_image) % g.tiles_wide * m - g.shape.pad_left;
-      const float* plane = block.in + (image * c / 8 + cb) * h * w * 8;
+      const float* plane = channels + image * c * h * w;
       __m256 d[n * n], r[n * n];
       const bool inside = y0 >= 0 && x0 >= 0 && y0 + n <= h && x0 + n <= w;
       for (int i = 0; i < n; ++i)
         for (int j = 0; j < n; ++j) {
           const int64_t y = y0 + i, x = x0 + j;
           d[i * n + j] = inside || (y >= 0 && y < h && x >= 0 && x < w)
-                             ? _mm256_loadu_ps(plane + (y * w + x) * 8)
+                             ? _mm256_loadu_ps(plane + (y * w + x) * g.run)
                              : _mm256_setzero_ps();
         }
       for (int j = 0; j < n; ++j) input_1d<m>(d + j, n, r + j);          // B^T d
@@ -111,6 +117,7 @@ __attribute__((target("avx2,fma"))) void transform_tiles(const Tiling& g,
       float* dst = block.a + t * c + cb * 8;
       for (int p = 0; p < n * n; ++p) _mm256_storeu_ps(dst + p * point, d[p]);
     }
+  }
 }
 
 // A^T M A of the block's tiles, plus bias and residual, then Relu, for output channel blocks
@@ -138,10 +145,10 @@ __attribute__((target("avx2,fma"))) void transform_products(const Tiling& g,
         output_1d<m>(s + i * n, 1, row);
         for (int j = 0; j < m; ++j) y[i * m + j] = row[j];
       }
-      const int64_t plane = (image * k / 8 + kb) * h * w * 8;
+      const int64_t plane = image * k * h * w + g.channel_at(kb * 8, h, w);
       for (int i = 0; i < m && y0 + i < h; ++i)
         for (int j = 0; j < m && x0 + j < w; ++j) {
-          const int64_t at = plane + ((y0 + i) * w + x0 + j) * 8;
+          const int64_t at = plane + ((y0 + i) * w + x0 + j) * g.run;
           __m256 v = _mm256_add_ps(y[i * m + j], bias);
           if (block.skip) v = _mm256_add_ps(v, _mm256_loadu_ps(block.skip + at));
           if (g.relu) v = _mm256_max_ps(v, zero);
@@ -153,16 +160,18 @@ __attribute__((target("avx2,fma"))) void transform_products(const Tiling& g,
 
 }  // namespace
 
-std::unique_ptr<WinogradConv> WinogradConv::make(int m, const ConvShape& shape,
+std::unique_ptr<WinogradConv> WinogradConv::make(int m, int run, const ConvShape& shape,
                                                  const float* weights, std::vector<float> bias,
                                                  bool relu) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
   const int64_t c = shape.in_channels, k = shape.out_channels;
-  if ((m != 2 && m != 4) || c % 8 != 0 || k % 16 != 0 || c == 0 || k == 0) return nullptr;
+  if ((m != 2 && m != 4) || (run != 8 && run != 16) || c % run != 0 || k % 16 != 0 || c == 0 ||
+      k == 0)
+    return nullptr;
   if (shape.kernel_height != 3 || shape.kernel_width != 3 || shape.stride_height != 1 ||
       shape.stride_width != 1 || shape.dilation_height != 1 || shape.dilation_width != 1)
     return nullptr;
-  std::unique_ptr<WinogradConv> conv(new WinogradConv(m, shape, std::move(bias), relu));
+  std::unique_ptr<WinogradConv> conv(new WinogradConv(m, run, shape, std::move(bias), relu));
   const int n = m + 2;
   for (int64_t o = 0; o < k; ++o)
     for (int64_t i = 0; i < c; ++i) {
@@ -176,21 +185,23 @@ std::unique_ptr<WinogradConv> WinogradConv::make(int m, const ConvShape& shape,
   return conv;
 }
 
-WinogradConv::WinogradConv(int m, const ConvShape& shape, std::vector<float> bias, bool relu)
+WinogradConv::WinogradConv(int m, int run, const ConvShape& shape, std::vector<float> bias,
+                           bool relu)
     : OwnConv(shape,
               shape.batch * ((shape.out_height + m - 1) / m) * ((shape.out_width + m - 1) / m),
               (m + 2) * (m + 2), shape.in_channels, std::move(bias), relu),
       m_(m),
+      run_(run),
       tiles_wide_((shape.out_width + m - 1) / m),
       per_image_((shape.out_height + m - 1) / m * tiles_wide_) {}
 
 void WinogradConv::gather(const Block& block, int64_t from, int64_t to) const {
-  const Tiling tiling{shape_, tiles_wide_, per_image_, nullptr, relu_};
+  const Tiling tiling{shape_, tiles_wide_, per_image_, run_, nullptr, relu_};
   (m_ == 2 ? transform_tiles<2> : transform_tiles<4>)(tiling, block, from, to);
 }
 
 void WinogradConv::scatter(const Block& block, int64_t from, int64_t to) const {
-  const Tiling tiling{shape_, tiles_wide_, per_image_, bias_.empty() ? nullptr : bias_.data(),
+  const Tiling tiling{shape_, tiles_wide_, per_image_, run_, bias_.empty() ? nullptr : bias_.data(),
                       relu_};
   (m_ == 2 ? transform_products<2> : transform_products<4>)(tiling, block, from, to);
 }

@@ -15,17 +15,20 @@ namespace cosched {
 // kernels were resnet18's whole gap to ONNX Runtime.
 class WinogradConv : public OwnConv {
  public:
-  // nullptr unless the CPU has AVX2 and FMA, m is 2 or 4, the window is 3x3 with stride and
-  // dilation 1, in_channels is a multiple of 8 and out_channels of 16. `weights`:
-  // out x in x 3 x 3; `bias`: out_channels values or empty.
-  static std::unique_ptr<WinogradConv> make(int m, const ConvShape& shape, const float* weights,
-                                            std::vector<float> bias, bool relu);
+  // Activations stored in channel blocks of `run` (8: nChw8c, or 16: nChw16c, AVX-512's).
+  // nullptr unless the CPU has AVX2 and FMA, m is 2 or 4, run 8 or 16, the window is 3x3 with
+  // stride and dilation 1, in_channels is a multiple of `run` and out_channels of 16.
+  // `weights`: out x in x 3 x 3; `bias`: out_channels values or empty.
+  static std::unique_ptr<WinogradConv> make(int m, int run, const ConvShape& shape,
+                                            const float* weights, std::vector<float> bias,
+                                            bool relu);
 
  private:
-  WinogradConv(int m, const ConvShape& shape, std::vector<float> bias, bool relu);
+  WinogradConv(int m, int run, const ConvShape& shape, std::vector<float> bias, bool relu);
   void gather(const Block& block, int64_t from, int64_t to) const override;
   void scatter(const Block& block, int64_t from, int64_t to) const override;
   int m_;                           // output tile side
+  int run_;                         // channels stored together at a pixel
   int64_t tiles_wide_, per_image_;  // tiles in a row of tiles, in an image
 };
 
