@@ -43,6 +43,7 @@ float& OwnConv::filter(int64_t point, int64_t d, int64_t out_channel) {
 }
 
 void OwnConv::run(const float* in, const float* skip, float* out) const {
+  if (rows_ == 0) return;  // an empty output
   const int64_t k = shape_.out_channels, panels = k / kColumns;
   const int64_t row_floats = points_ * (depth_ + k);  // of a row of A and of the products
   const int64_t team = omp_get_max_threads(), per_thread = (rows_ + team - 1) / team;
