@@ -242,7 +242,7 @@ class Runtime {
   // Requests finishing earlier are not counted (a run stopped before it measures nothing).
   double window_from() const { return measured_from_s(options_); }
 
-  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  double seconds() const { return seconds_since_start(Clock::now()); }
 
   std::vector<int64_t> completed_counts() {
     std::vector<int64_t> counts;
@@ -447,7 +447,8 @@ class Runtime {
       if (!stopping_ && backend.on_host()) busy_s_[processor] += in_window_s(begin, end);
       if (options_.record_spans)
         spans_[processor].push_back({static_cast<int>(processor), request.tenant, task.unit, false,
-                                     request.order, ms_since_start(begin), ms_since_start(end)});
+                                     request.order, seconds_since_start(begin) * 1e3,
+                                     seconds_since_start(end) * 1e3});
       // Last: once handed on, the completer may finish the request and delete it.
       if (fence && program.waits_for_kernels(task.unit)) {
         completions_[processor].push({std::move(fence), &request, task.unit, begin});
@@ -488,13 +489,13 @@ class Runtime {
     }
   }
 
-  double ms_since_start(Clock::time_point t) const {
-    return std::chrono::duration<double, std::milli>(t - start_).count();
+  double seconds_since_start(Clock::time_point t) const {
+    return std::chrono::duration<double>(t - start_).count();
   }
   // The part of [from, to] in the measured window (which ends when sending stops).
   double in_window_s(Clock::time_point from, Clock::time_point to) const {
     return std::max(0.0,
-                    ms_since_start(to) / 1e3 - std::max(ms_since_start(from) / 1e3, window_from()));
+                    seconds_since_start(to) - std::max(seconds_since_start(from), window_from()));
   }
 
   static void try_synchronize(Backend& backend) {

@@ -223,8 +223,7 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
   const bool binary = is_binary(head.op) && group.size() == 1;
   const bool layout_aware = head.op == "Conv" || is_pool(head.op) || head.op == "Concat" || binary;
   const bool has_sum = head.op == "Conv" && group.size() > 1 && group[1]->op == "Add";
-  const size_t skip_index =
-      has_sum ? head.inputs.size() + (group[1]->inputs[0] == head.outputs[0] ? 1 : 0) : 0;
+  const size_t skip_index = has_sum ? dnnl_ops::residual_input(group) : 0;
   const int output = group.back()->outputs[0];
   dnnl_ops::StoredLayouts io;
   if (layout_aware) {

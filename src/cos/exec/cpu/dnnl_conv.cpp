@@ -31,10 +31,8 @@ tag activation_tag(Variant v, size_t rank) {
 }
 
 // Our Winograd kernel F(m x m, 3x3) for a 3x3 stride-1 conv (+ residual) (+ Relu); nullptr
-// where it does not apply, and for m = 4 where its filters would take over 4.5 MB (36 C K floats:
-// deep layers, where streaming them costs more than the multiplications saved, and memory). It
-// works in 16-channel blocks where the input comes in them, else in 8-channel blocks: other
-// stored layouts are reordered to those. (An
+// where it does not apply (WinogradConv::make). It works in 16-channel blocks where the input
+// comes in them, else in 8-channel blocks: other stored layouts are reordered to those. (An
 // im2col product on the same GEMM tile was tried too: 0.9-1.2x oneDNN's time on resnet18's
 // stride-2 3x3 convs, 1.4-3.6x on 1x1s, on one and two Zen 3 cores; not kept.)
 std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& graph,
@@ -45,7 +43,6 @@ std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& gr
   const Shape& w = graph.values[node.inputs[1]].shape;
   const Shape& y = graph.values[group.back()->outputs[0]].shape;
   if (x.size() != 4 || node.attr_int("group", 1) != 1) return nullptr;
-  if (m == 4 && w[0] * w[1] > 128 * 256) return nullptr;
   const bool has_sum = group.size() > 1 && group[1]->op == "Add";
   const auto activations = group.subspan(has_sum ? 2 : 1);
   const bool relu = activations.size() == 1 && activations[0]->op == "Relu";
@@ -94,9 +91,8 @@ std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& gr
   memory dst = kernel->output_in(dst_user, y_blocks);
   memory skip;
   if (has_sum) {
-    const Node& add = *group[1];
     memory skip_user(io.skip, context.engine, nullptr);
-    kernel->bind_input(node.inputs.size() + (add.inputs[0] == node.outputs[0] ? 1 : 0), skip_user);
+    kernel->bind_input(residual_input(group), skip_user);
     skip = kernel->reordered_input(skip_user, y_blocks);
   }
   kernel->add_own([conv, src, skip, dst] {
@@ -111,6 +107,11 @@ std::unique_ptr<DnnlKernel> winograd(const DnnlContext& context, const Graph& gr
 }
 
 }  // namespace
+
+size_t residual_input(std::span<const Node* const> group) {
+  const Node& conv = *group[0];
+  return conv.inputs.size() + (group[1]->inputs[0] == conv.outputs[0] ? 1 : 0);
+}
 
 int conv_variants(std::span<const Node* const> group) {
   // The layouts (each twice for a swish), then our Winograd kernels F(2x2, 3x3), F(4x4, 3x3).
@@ -177,11 +178,8 @@ std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
   memory dst = kernel->output_in(dst_user, pd.dst_desc());
   if (has_sum) {
     // The sum post-op adds what dst holds: put the other Add operand there first.
-    const Node& add = *group[1];
-    size_t other = add.inputs[0] == node.outputs[0] ? 1 : 0;
-    size_t index = node.inputs.size() + other;
     memory skip_user(io.skip, context.engine, nullptr);
-    kernel->bind_input(index, skip_user);
+    kernel->bind_input(residual_input(group), skip_user);
     kernel->add(dnnl::reorder(skip_user, dst, user_scratchpad()),
                 {{DNNL_ARG_FROM, skip_user}, {DNNL_ARG_TO, dst}});
   }

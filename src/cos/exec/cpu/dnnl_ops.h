@@ -41,6 +41,9 @@ struct StoredLayouts {
 // oneDNN's swish post-op (slower on efficientnet's convs in place, though alone, timed on hot
 // caches, it can look as fast).
 int conv_variants(std::span<const Node* const> group);
+// Where a Conv group's fused residual (the Add's other operand) lies in its KernelArgs inputs:
+// after the Conv's own inputs, then the Add's.
+size_t residual_input(std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io);

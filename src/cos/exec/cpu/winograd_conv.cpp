@@ -171,6 +171,9 @@ std::unique_ptr<WinogradConv> WinogradConv::make(int m, int run, const ConvShape
   if (shape.kernel_height != 3 || shape.kernel_width != 3 || shape.stride_height != 1 ||
       shape.stride_width != 1 || shape.dilation_height != 1 || shape.dilation_width != 1)
     return nullptr;
+  // F(4x4)'s filters (36 C K floats) over 4.5 MB: deep layers, where streaming them costs more
+  // than the multiplications saved, and memory.
+  if (m == 4 && c * k > 128 * 256) return nullptr;
   std::unique_ptr<WinogradConv> conv(new WinogradConv(m, run, shape, std::move(bias), relu));
   const int n = m + 2;
   for (int64_t o = 0; o < k; ++o)

@@ -17,7 +17,8 @@ class WinogradConv : public OwnConv {
  public:
   // Activations stored in channel blocks of `run` (8: nChw8c, or 16: nChw16c, AVX-512's).
   // nullptr unless the CPU has AVX2 and FMA, m is 2 or 4, run 8 or 16, the window is 3x3 with
-  // stride and dilation 1, in_channels is a multiple of `run` and out_channels of 16.
+  // stride and dilation 1, in_channels is a multiple of `run` and out_channels of 16, and for
+  // m = 4 unless in x out channels exceed 128 x 256.
   // `weights`: out x in x 3 x 3; `bias`: out_channels values or empty.
   static std::unique_ptr<WinogradConv> make(int m, int run, const ConvShape& shape,
                                             const float* weights, std::vector<float> bias,
