@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-binaries=("$build/cos" "$build/tests/cos_tests" "$build/bench/bench_cuda_copy")
+binaries=("$build/cos" "$build/tests/cos_tests" "$build/bench/bench_cuda_copy"
+  "$build/bench/bench_conv_variants")
 for b in "${binaries[@]}"; do
   [[ -x $b ]] || { echo "gpu-bundle: $b is missing; build with the CUDA toolkit first" >&2; exit 1; }
 done
