@@ -2,7 +2,7 @@
 // kernel), timed on the same shape: resnet18's convolutions and some 1x1s, input and output in
 // 8-channel blocks (how they meet between convs on AVX2), Conv + Relu. Rounds take turns over the
 // variants; prints each variant's median over the rounds and its ratio to oneDNN's own pick
-// ("any"). Usage: bench_conv_variants [THREADS] [ROUNDS]
+// ("any"). Usage: bench_conv_variants [THREADS] [ROUNDS] [INPUT_BLOCK: 8 or 16]
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -28,6 +28,9 @@ struct ConvCase {
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 15;
+  // The input's channel blocks: 8 as oneDNN's AVX2 convs leave it, 16 as its AVX-512 ones do.
+  const auto input_tag = argc > 3 && std::atoi(argv[3]) == 16 ? dnnl::memory::format_tag::nChw16c
+                                                              : dnnl::memory::format_tag::nChw8c;
   omp_set_num_threads(threads);
   DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
   context.stream = dnnl::stream(context.engine);
@@ -37,7 +40,8 @@ int main(int argc, char** argv) {
       {{1, 128, 28, 28}, 256, 3, 2}, {{1, 256, 14, 14}, 256, 3, 1}, {{1, 256, 14, 14}, 512, 3, 2},
       {{1, 512, 7, 7}, 512, 3, 1},   {{1, 64, 56, 56}, 128, 1, 2},  {{1, 32, 112, 112}, 16, 1, 1},
       {{1, 96, 56, 56}, 24, 1, 1},   {{1, 192, 28, 28}, 64, 1, 1},  {{1, 320, 7, 7}, 1280, 1, 1}};
-  fmt::print("{} thread(s), medians of {} rounds\n", threads, rounds);
+  fmt::print("{} thread(s), medians of {} rounds, input in {}-channel blocks\n", threads, rounds,
+             input_tag == dnnl::memory::format_tag::nChw16c ? 16 : 8);
   fmt::print("{:<24} {:<28} {:>9} {:>8}\n", "conv", "kernel", "ms", "vs any");
   for (const ConvCase& c : cases) {
     ModelBuilder b("conv", 1);
@@ -47,7 +51,7 @@ int main(int argc, char** argv) {
     for (const Node& node : graph.nodes) group.push_back(&node);
     const Shape& y = graph.values[graph.outputs[0]].shape;
     dnnl_ops::StoredLayouts io;
-    io.input = dnnl::memory::desc(to_dims(c.x), f32, dnnl::memory::format_tag::nChw8c);
+    io.input = dnnl::memory::desc(to_dims(c.x), f32, input_tag);
     io.free_output = true;
     std::vector<std::unique_ptr<DnnlKernel>> kernels;
     for (int v = 0; v < dnnl_ops::conv_variants(group); ++v)

@@ -59,7 +59,7 @@ if [[ $mode == --quick ]]; then exit 0; fi
 # Our Winograd kernels were timed only on AVX2 (16-channel blocks untimed): this CPU's figures.
 step "every conv kernel on resnet18's shapes, one thread and half the cores"
 grep -o -m1 -E 'avx512[a-z_]*' /proc/cpuinfo | head -1
-for threads in 1 $(( $(nproc) / 2 )); do timeout 60 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/bench_conv_variants" "$threads" 3; done
+for threads in 1 $(( $(nproc) / 2 )); do timeout 60 "$root/lib/ld-linux-x86-64.so.2" --library-path "$libpath" "$root/bin/bench_conv_variants" "$threads" 3 16; done
 
 mixes() {
   step "tenant mixes on cpu + cuda:0: every strategy's plan run for real, measured against predicted"
