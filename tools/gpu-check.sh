@@ -5,9 +5,10 @@
 # copy bandwidth, batch-1 latency of cos against PyTorch eager on the same GPU, three tenant
 # mixes run for real on cpu + cuda:0 (bench/runtime_mixes.sh), and a measured profile.
 # Everything lands under $OUT (default ./gpu-out).
-# Usage: tools/gpu-check.sh [--quick | --mixes | --profile]
+# Usage: tools/gpu-check.sh [--quick | --mixes | --runtime | --profile]
 #   --quick: the GPU tests only; --mixes: the GPU tests, then the tenant mixes only;
-#   --profile: the GPU tests, then the measured profile only.
+#   --runtime: the GPU tests, then mix 1 once and resnet18 alone on cuda:0 through the runtime
+#   (against cos infer); --profile: the GPU tests, then the measured profile only.
 # Through the device tool (at most 8 files come back): run with carry [".gpu"],
 #   export REAL=$OUT OUT=/tmp/o; timeout 575 tools/gpu-check.sh --mixes; cp /tmp/o/* $REAL/
 # The mixes take MIX_SECONDS (2) a run, MIX_REPS (2) repetitions, MIX_TUNE (4) seconds of
@@ -87,6 +88,22 @@ if [[ $mode == --profile ]]; then
   step "export the profile's models with this machine's PyTorch"
   PYTHONUNBUFFERED=1 timeout 120 python3 tools/export_models.py -o models --only ${models7// /,}
   profile
+  exit 0
+fi
+if [[ $mode == --runtime ]]; then
+  step "export mix 1's models with this machine's PyTorch"
+  PYTHONUNBUFFERED=1 timeout 120 python3 tools/export_models.py -o models \
+    --only resnet18,mobilenet_v2,squeezenet1_1
+  step "resnet18 whole on cuda:0 through cos infer (the replayed graph the profile measures)"
+  run "$root/bin/cos" infer models/resnet18.onnx --input models/resnet18.input.npy \
+    --processor cuda:0 --repeat 100 --warmup 10 --json
+  MIX_ONLY=0 MIX_SECONDS=${MIX_SECONDS:-2} MIX_REPS=${MIX_REPS:-1} MIX_TUNE=${MIX_TUNE:-2} mixes
+  step "resnet18 alone, wholly on cuda:0, through the runtime"
+  "$root/wrap/cos" plan --platform /tmp/mixes/gpu.json --profile /tmp/mixes/all-profile-gpu.json \
+    --model models/resnet18.onnx --strategy single -o /tmp/r18.json >/dev/null &&
+    "$root/wrap/cos" run /tmp/r18.json --duration 2s --json --trace "$OUT/trace-r18.json" \
+      > "$OUT/r18.run.json" && gzip -f "$OUT/trace-r18.json"
+  grep -h "could not be recorded" /tmp/mixes/*.log | sort | uniq -c
   exit 0
 fi
 if [[ $mode == --mixes ]]; then

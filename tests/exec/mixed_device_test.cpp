@@ -101,6 +101,29 @@ TEST(RecordedSteps, ReplaysARunOfOneKernelStep) {
   EXPECT_EQ(launched, 4);
 }
 
+// A recording that failed (on CUDA, a capture that another thread's call broke) is tried
+// again, on the 4th, 8th, ... 64th run, and no more once one has succeeded or after the 64th.
+TEST(RecordedSteps, RecordsAgainAfterAFailedRecording) {
+  for (int failures : {1, 3, 100}) {
+    SCOPED_TRACE(std::to_string(failures) + " failed recordings");
+    auto memory = std::make_shared<test::DeviceMemory>();
+    memory->recordings_to_fail = failures;
+    test::HostAsDevice device(memory);
+    std::vector<ExecStep> all(3);
+    all[1].nodes = {0};  // steps 0 and 2 are copies
+    int launched = 0;
+    RecordedSteps unit;
+    for (int run = 1; run <= 100; ++run)
+      unit.run(device, all, {0, 1, 2}, [&](size_t s) {
+        if (s == 1) memory->launch([&] { ++launched; });
+      });
+    EXPECT_EQ(launched, 100);
+    const int recorded_at = failures == 1 ? 4 : failures == 3 ? 16 : 0;   // the run
+    EXPECT_EQ(memory->recordings_begun, recorded_at ? failures + 1 : 6);  // runs 2, 4, ... 64
+    EXPECT_EQ(memory->replays, recorded_at ? 100 - recorded_at + 1 : 0);
+  }
+}
+
 // A fence passes once the work queued before it has run, not waiting for work queued after
 // it, and reports the error of the work it covers (and no other).
 TEST(StandInDevice, AFencePassesOnceTheWorkBeforeItHasRun) {

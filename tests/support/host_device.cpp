@@ -224,6 +224,7 @@ bool HostAsDevice::begin_recording() {
   memory_->capture_mutex.lock();  // until end_recording()
   memory_->recording = true;
   memory_->recorded.clear();
+  ++memory_->recordings_begun;
   return true;
 }
 
@@ -231,6 +232,10 @@ std::unique_ptr<Recording> HostAsDevice::end_recording() {
   memory_->recording = false;
   auto recording = std::make_unique<RecordedKernels>(std::move(memory_->recorded), *memory_);
   memory_->capture_mutex.unlock();
+  if (memory_->recordings_to_fail > 0) {
+    --memory_->recordings_to_fail;
+    return nullptr;
+  }
   return recording;
 }
 

@@ -60,6 +60,8 @@ class DeviceMemory {
   std::mutex capture_mutex;
   std::vector<std::function<void()>> recorded;
   std::atomic<int> replays{0};  // recordings replayed so far
+  int recordings_to_fail = 0;   // the next ones end with nothing to replay, as a broken capture
+  int recordings_begun = 0;
   // The cores the thread that launched the latest copy could run on.
   std::vector<int> copy_thread_cores() const;
   void record_copy_thread();

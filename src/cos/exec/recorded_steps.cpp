@@ -9,7 +9,11 @@ namespace cosched {
 void RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
                         const std::vector<size_t>& steps,
                         const std::function<void(size_t)>& run_step) {
-  if (runs_++ == 1) record(device, all, steps, run_step);
+  // Recorded on the second run; where that failed (a capture breaks on some calls made
+  // meanwhile, e.g. by another thread), tried again on the 4th, 8th, ... 64th.
+  ++runs_;
+  if (!recorded_all_ && runs_ >= 2 && runs_ <= 64 && (runs_ & (runs_ - 1)) == 0)
+    record(device, all, steps, run_step);
   if (pieces_.empty()) {
     for (size_t s : steps) run_step(s);
     return;
@@ -29,6 +33,8 @@ void RecordedSteps::record(Backend& device, const std::vector<ExecStep>& all,
                            const std::vector<size_t>& steps,
                            const std::function<void(size_t)>& run_step) {
   auto is_copy = [&](size_t i) { return all[steps[i]].nodes.empty(); };
+  pieces_.clear();
+  recorded_all_ = true;
   for (size_t first = 0; first < steps.size();) {
     size_t last = first + 1;
     while (last < steps.size() && is_copy(last) == is_copy(first)) ++last;
@@ -43,6 +49,7 @@ void RecordedSteps::record(Backend& device, const std::vector<ExecStep>& all,
         device.end_recording();  // dropped: these kernels run one by one
       }
     }
+    if (!is_copy(first) && !piece.recording) recorded_all_ = false;
     pieces_.push_back(std::move(piece));
     first = last;
   }

@@ -13,7 +13,8 @@ struct ExecStep;
 // Runs the same steps of an executor on a device backend again and again, on the same
 // memory (a whole graph, or one request context's unit): each run of kernel steps between
 // copy steps is recorded once, on the second run (the first loads every kernel and library
-// workspace), and replayed with one launch after. Copies run as they come: they wait on
+// workspace; a failed recording is tried again on the 4th, 8th, ... 64th), and replayed
+// with one launch after. Copies run as they come: they wait on
 // host memory and on another stream. A launch costs the host microseconds, about what a
 // batch-1 kernel takes on a large GPU.
 class RecordedSteps {
@@ -32,6 +33,7 @@ class RecordedSteps {
 
   std::vector<Piece> pieces_;  // empty unless something was recorded
   int runs_ = 0;
+  bool recorded_all_ = false;  // every run of kernel steps
 };
 
 }  // namespace cosched

@@ -1,5 +1,7 @@
 #include "cos/exec/cuda/cuda_backend.h"
 
+#include <fmt/format.h>
+
 #include "cos/common/error.h"
 #include "cos/exec/chain_kernel.h"
 #include "cos/exec/cuda/cuda_copy.h"
@@ -184,26 +186,42 @@ std::unique_ptr<Kernel> CudaBackend::copy_kernel(size_t bytes, bool to_host) {
 bool CudaBackend::begin_recording() {
   context_.bind();
   context_.capture_mutex().lock();  // until end_recording()
-  if (cudaStreamBeginCapture(context_.compute(), cudaStreamCaptureModeThreadLocal) == cudaSuccess)
-    return true;
+  const cudaError_t began =
+      cudaStreamBeginCapture(context_.compute(), cudaStreamCaptureModeThreadLocal);
+  if (began == cudaSuccess) return true;
   cudaGetLastError();
   context_.capture_mutex().unlock();
+  not_recorded("cudaStreamBeginCapture", began);
   return false;
 }
 
 std::unique_ptr<Recording> CudaBackend::end_recording() {
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
-  const bool captured =
-      cudaStreamEndCapture(context_.compute(), &graph) == cudaSuccess && graph != nullptr;
+  cudaError_t error = cudaStreamEndCapture(context_.compute(), &graph);
   context_.capture_mutex().unlock();
-  const bool ready = captured && cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess;
+  const char* call = "cudaStreamEndCapture";
+  if (error == cudaSuccess && graph) {
+    error = cudaGraphInstantiate(&exec, graph, 0);
+    call = "cudaGraphInstantiate";
+  }
   if (graph) cudaGraphDestroy(graph);
-  if (!ready) {
+  if (error != cudaSuccess || !graph) {
     cudaGetLastError();  // the kernels run one by one instead
+    not_recorded(call, error);
     return nullptr;
   }
   return std::make_unique<CudaGraphRecording>(exec, context_.compute());
+}
+
+// Said once: kernels run one by one cost the host a library call each (tens of us), which
+// on a fast GPU can take longer than the kernels.
+void CudaBackend::not_recorded(const char* call, cudaError_t error) {
+  if (!warned_not_recorded_.exchange(true))
+    fmt::print(stderr,
+               "cos: cuda:{}: kernels could not be recorded as a CUDA graph ({}: {}); "
+               "they run one by one, slower\n",
+               context_.device(), call, cudaGetErrorString(error));
 }
 
 std::unique_ptr<Fence> CudaBackend::fence() {

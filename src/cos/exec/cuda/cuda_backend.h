@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include "cos/exec/cuda/cuda_context.h"
 #include "cos/exec/cuda/cuda_ops.h"
 #include "cos/exec/kernel.h"
@@ -40,8 +42,10 @@ class CudaBackend : public Backend {
 
  private:
   std::unique_ptr<Kernel> build(const Graph& graph, std::span<const Node* const> group);
+  void not_recorded(const char* call, cudaError_t error);
 
   CudaContext context_;
+  std::atomic<bool> warned_not_recorded_{false};
 };
 
 }  // namespace cosched
