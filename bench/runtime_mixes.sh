@@ -108,7 +108,9 @@ for s in strategies:
     print(f"{s:<8} {thr[s]:>8.1f} {runs[s][0]['predicted_weighted_throughput']:>9.1f} "
           f"{thr[s] / best:>16.3f} {100 * worst(t_thr):>13.1f}% {100 * worst(t_p50):>13.1f}% {100 * worst(t_p99):>13.1f}% "
           f"{mix[s]:>9.1f} {mix[s] / best_mix:>11.3f}  " +
-          ", ".join(f"{p} {median(r['work_vs_profiled'][p] for r in runs[s]):.2f}x"
+          ", ".join(f"{p} {median(r['work_vs_profiled'][p] for r in runs[s]):.2f}x" +
+                    (f" ({100 * median(r['replayed'][p] for r in runs[s]):.0f}% replayed)"
+                     if p in runs[s][0].get("replayed", {}) else "")
                     for p in runs[s][0]["work_vs_profiled"] if runs[s][0]["work_vs_profiled"][p] > 0))
 PY
 }

@@ -127,6 +127,8 @@ void run_command(const Options& options, Context& context) {
     for (size_t p = 0; p < result.utilisation.size(); ++p) {
       j["utilisation"][problem.platform.processors[p].id] = result.utilisation[p];
       j["work_vs_profiled"][problem.platform.processors[p].id] = result.work_vs_profiled[p];
+      if (result.replayed[p] >= 0)
+        j["replayed"][problem.platform.processors[p].id] = result.replayed[p];
     }
     context.out << j.dump(2) << '\n';
     return;
@@ -159,9 +161,12 @@ void run_command(const Options& options, Context& context) {
         mix_throughput(problem, result), predicted.weighted_throughput_per_s);
   for (size_t p = 0; p < result.utilisation.size(); ++p)
     context.out << fmt::format(
-        "{} busy {:.0f}% (predicted {:.0f}%); its work took {:.2f}x the profiled time\n",
+        "{} busy {:.0f}% (predicted {:.0f}%); its work took {:.2f}x the profiled time{}\n",
         problem.platform.processors[p].id, 100 * result.utilisation[p],
-        100 * predicted.utilisation[p], result.work_vs_profiled[p]);
+        100 * predicted.utilisation[p], result.work_vs_profiled[p],
+        result.replayed[p] < 0 ? ""
+                               : fmt::format("; {:.0f}% of its groups replayed from recordings",
+                                             100 * result.replayed[p]));
   if (rss_last > 0)
     context.out << fmt::format(
         "resident memory {:.0f} MB after the warm-up, {:.0f} MB at the end\n", rss_first, rss_last);

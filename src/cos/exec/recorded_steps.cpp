@@ -6,7 +6,7 @@
 
 namespace cosched {
 
-void RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
+bool RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
                         const std::vector<size_t>& steps,
                         const std::function<void(size_t)>& run_step) {
   // Recorded on the second run; where that failed (a capture breaks on some calls made
@@ -16,7 +16,7 @@ void RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
     record(device, all, steps, run_step);
   if (pieces_.empty()) {
     for (size_t s : steps) run_step(s);
-    return;
+    return false;
   }
   for (Piece& piece : pieces_) {
     if (piece.recording)
@@ -24,6 +24,7 @@ void RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
     else
       for (size_t i = piece.first; i < piece.last; ++i) run_step(steps[i]);
   }
+  return recorded_all_;
 }
 
 // Records every run of kernel steps before any step runs: recording only records, so the

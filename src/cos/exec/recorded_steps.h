@@ -20,7 +20,8 @@ struct ExecStep;
 class RecordedSteps {
  public:
   // `steps`: indices into `all`, in order; run_step(s) runs step s's kernel on its memory.
-  void run(Backend& device, const std::vector<ExecStep>& all, const std::vector<size_t>& steps,
+  // Returns whether every kernel step ran from a recording.
+  bool run(Backend& device, const std::vector<ExecStep>& all, const std::vector<size_t>& steps,
            const std::function<void(size_t)>& run_step);
 
  private:

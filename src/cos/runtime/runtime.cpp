@@ -186,6 +186,8 @@ class Runtime {
     completions_ = std::vector<CompletionQueue>(backends_.size());
     spans_.resize(backends_.size());
     busy_s_.assign(backends_.size(), 0.0);
+    group_runs_.assign(backends_.size(), 0);
+    replayed_runs_.assign(backends_.size(), 0);
     tenants_ = std::vector<TenantState>(problem.tenants.size());
     for (size_t t = 0; t < problem.tenants.size(); ++t) {
       tenants_[t].program = std::make_unique<TenantProgram>(problem, plan, static_cast<int>(t),
@@ -431,10 +433,16 @@ class Runtime {
       if (!request.failed) {
         try {
           Context& context = *request.context;
-          context.units[task.unit].run(
+          const bool replayed = context.units[task.unit].run(
               backend, program.executor().steps(), program.group_steps(task.unit),
               [&](size_t s) { program.executor().run_step(s, context.args[s]); });
-          if (!backend.on_host()) fence = backend.fence();
+          if (!backend.on_host()) {
+            fence = backend.fence();
+            if (!stopping_ && seconds_since_start(begin) >= window_from()) {
+              ++group_runs_[processor];
+              replayed_runs_[processor] += replayed;
+            }
+          }
         } catch (const std::exception& e) {
           fail_request(request, e.what());
           // Kernels it queued must not run on in a context another request takes next.
@@ -606,6 +614,8 @@ class Runtime {
     for (double busy : busy_s_) {
       r.utilisation.push_back(busy / std::max(r.window_s, 1e-9));
     }
+    for (size_t p = 0; p < backends_.size(); ++p)
+      r.replayed.push_back(group_runs_[p] ? double(replayed_runs_[p]) / group_runs_[p] : -1);
     std::vector<double> profiled_ms(busy_s_.size(), 0.0);
     for (size_t t = 0; t < tenants_.size(); ++t) {
       const auto loads = tenant_loads(problem_, static_cast<int>(t), plan_.placement[t]);
@@ -631,6 +641,8 @@ class Runtime {
   std::vector<int> spare_cores_;  // cores of no host processor: where device workers run
   std::vector<TenantState> tenants_;
   std::vector<double> busy_s_;  // per processor, in the window; by its worker (device: completer)
+  // Per device, by its worker: its groups run in the window, and those replayed.
+  std::vector<int64_t> group_runs_, replayed_runs_;
   std::vector<std::vector<Span>> spans_;  // per processor: each worker appends to its own
   std::mutex rounds_mutex_;
   std::map<int64_t, int> round_left_;  // saturate: requests of each round in flight

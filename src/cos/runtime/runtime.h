@@ -61,6 +61,10 @@ struct RunResult {
   // 1.10 when its work ran 10% slower than profiled (the machine's speed moved, or running in
   // a mix slows what ran alone when profiled); 0 where no profiled work ran.
   std::vector<double> work_vs_profiled;
+  // Per processor: the share of a device's group runs in the window whose kernels all ran
+  // from recordings (one launch each; else library call by call, which on a fast GPU can
+  // take the host longer than the kernels take); -1 for host processors or no runs.
+  std::vector<double> replayed;
   std::vector<Span> spans;  // with record_spans: every unit run (ms from the start)
 };
 
