@@ -58,8 +58,11 @@ void OwnConv::run(const float* in, const float* skip, float* out) const {
     {
 #pragma omp for schedule(static)
       for (int64_t cb = 0; cb < shape_.in_channels / 8; ++cb) gather(block, cb, cb + 1);
+        // By point and panel: each thread reads its own part of the filters, and there are
+        // enough parts for many threads (only 4 panels for 64 output channels).
 #pragma omp for schedule(static)
-      for (int64_t p = 0; p < panels; ++p) multiply(block, p, p + 1);
+      for (int64_t part = 0; part < points_ * panels; ++part)
+        multiply(block, part / panels, part / panels + 1, part % panels, part % panels + 1);
 #pragma omp for schedule(static)
       for (int64_t kb = 0; kb < k / 8; ++kb) scatter(block, kb, kb + 1);
     }
@@ -78,15 +81,16 @@ void OwnConv::run(const float* in, const float* skip, float* out) const {
       const int64_t first = b * rows, count = std::min(rows, rows_ - first);
       const Block block{in, skip, out, first, count, scratch, scratch + points_ * count * depth_};
       gather(block, 0, shape_.in_channels / 8);
-      multiply(block, 0, panels);
+      multiply(block, 0, points_, 0, panels);
       scatter(block, 0, k / 8);
     }
   }
 }
 
-void OwnConv::multiply(const Block& block, int64_t panel_from, int64_t panel_to) const {
+void OwnConv::multiply(const Block& block, int64_t from, int64_t to, int64_t panel_from,
+                       int64_t panel_to) const {
   const int64_t k = shape_.out_channels, panels = k / kColumns, per_point = depth_ * k;
-  for (int64_t p = 0; p < points_; ++p) {
+  for (int64_t p = from; p < to; ++p) {
     const float* a = block.a + p * block.rows * depth_;
     float* m = block.products + p * block.rows * k;
     for (int64_t depth_at = 0; depth_at < depth_; depth_at += kDepth) {

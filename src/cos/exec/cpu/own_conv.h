@@ -50,7 +50,9 @@ class OwnConv {
   bool relu_;
 
  private:
-  void multiply(const Block& block, int64_t panel_from, int64_t panel_to) const;
+  // The products of points [from, to) by filter panels [panel_from, panel_to).
+  void multiply(const Block& block, int64_t from, int64_t to, int64_t panel_from,
+                int64_t panel_to) const;
   std::unique_ptr<float[], void (*)(void*)> filters_;
 };
 
