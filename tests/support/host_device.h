@@ -52,7 +52,8 @@ class DeviceMemory {
   void* allocate(size_t bytes);
   void deallocate(void* pointer);
   bool owns(const void* pointer) const;
-  std::atomic<int> copies{0};  // copy kernel runs so far
+  std::atomic<int> copies{0};         // copy kernel runs so far
+  std::atomic<int> copies_waited{0};  // copies to the host that waited for the whole stream
   // Recording, as a CUDA stream capture: kernels run while `recording` are kept, not run;
   // a copy then fails (it waits on another stream). The device's worker alone records.
   bool recording = false;

@@ -84,6 +84,7 @@ ExecStep copy_step(Backend& device, StepAccess access, int64_t bytes, bool to_ho
   step.backend = device.name();
   step.runs_on = &device;
   step.access = std::move(access);
+  step.to_host = to_host;
   step.kernel = device.copy_kernel(bytes, to_host);
   if (!step.kernel) fail("backend {}: no copy kernel", device.name());
   step.implementation = step.kernel->implementation();

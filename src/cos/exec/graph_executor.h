@@ -23,6 +23,7 @@ struct ExecStep {
   std::unique_ptr<Kernel> kernel;
   Backend* runs_on = nullptr;  // the backend whose thread binding the kernel needs
   int group = -1;              // its group in a MixedPlacement (copies too); else -1
+  bool to_host = false;        // a copy from the device to the host
 };
 
 // Where each node of a graph runs when its nodes run on several backends (host backends,

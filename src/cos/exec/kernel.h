@@ -16,6 +16,13 @@ namespace cosched {
 struct KernelArgs {
   std::vector<const void*> inputs;
   std::vector<void*> outputs;
+  // For a copy to the host, set by a runtime that orders it by fences (a plain run leaves
+  // both false: the copy waits for the work queued before it, and returns once done):
+  // `source_done`: what it reads was finished before it runs (a fence on it has passed), so
+  // it waits for no other device work; `fence_follows`: it may return at once, pinned host
+  // memory then written once a fence queued after it passes.
+  bool source_done = false;
+  bool fence_follows = false;
 };
 
 // A compiled node (or fused group): all choices (primitives, layouts, packed weights,

@@ -361,7 +361,7 @@ class Runtime {
     } else {
       context->arena = static_cast<std::byte*>(std::aligned_alloc(a, bytes));
     }
-    context->args = t.program->executor().args_in(context->arena, context->device_arena);
+    context->args = t.program->args_in(context->arena, context->device_arena);
     context->units.resize(t.program->units());
     t.contexts.push_back(std::move(context));
     return t.contexts.back().get();

@@ -10,8 +10,9 @@ namespace cosched {
 // A copy step between host memory (args.inputs[0] or args.outputs[0]) and device memory.
 // It runs on the context's copy stream, ordered with the compute stream by events: a
 // host-to-device copy makes later compute wait for it; a device-to-host copy waits for the
-// compute queued before it, and returns once the bytes are in host memory. Pinned host
-// memory is copied directly; other memory goes through a pinned staging buffer.
+// compute queued before it, and returns once the bytes are in host memory (see KernelArgs
+// for a runtime's fences changing both). Pinned host memory is copied directly; other
+// memory goes through a pinned staging buffer.
 std::unique_ptr<Kernel> make_copy_kernel(CudaContext& context, size_t bytes, bool to_host);
 
 // Whether `pointer` is page-locked host memory (copies from it run at full bandwidth).
