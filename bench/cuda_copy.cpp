@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     std::vector<std::byte> pageable(bytes);
     std::memset(pinned.get(), 1, bytes);
     DeviceBuffer device(bytes);
-    cudaStream_t stream = context.copy();
+    cudaStream_t stream = context.copy_in();  // a plain copy each way, one after the other
     auto sync = [&] { check_cuda(cudaStreamSynchronize(stream), "sync"); };
     const double plain_h2d = bandwidth(
         bytes,

@@ -231,7 +231,8 @@ std::unique_ptr<Fence> CudaBackend::fence() {
 
 void CudaBackend::synchronize() {
   check_cuda(cudaStreamSynchronize(context_.compute()), "compute stream");
-  check_cuda(cudaStreamSynchronize(context_.copy()), "copy stream");
+  check_cuda(cudaStreamSynchronize(context_.copy_in()), "copy-in stream");
+  check_cuda(cudaStreamSynchronize(context_.copy_out()), "copy-out stream");
 }
 
 }  // namespace cosched

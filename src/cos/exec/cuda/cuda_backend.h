@@ -12,7 +12,7 @@ namespace cosched {
 // and softmax, cuBLAS the products, kernels of our own the rest; a Conv or product fuses a
 // bias, a residual Add and activations into one epilogue. Weights are uploaded when a node
 // is compiled; arenas live in device memory; inputs and outputs move through copy kernels
-// on a copy stream of their own, ordered with events. FP32 throughout unless `tf32`.
+// on copy streams of their own (in, out), ordered with events. FP32 throughout unless `tf32`.
 class CudaBackend : public Backend {
  public:
   explicit CudaBackend(int device, bool tf32 = false);
@@ -31,8 +31,8 @@ class CudaBackend : public Backend {
   void deallocate_host(void* pointer) override;
   std::unique_ptr<Kernel> copy_kernel(size_t bytes, bool to_host) override;
   void synchronize() override;
-  // An event on the compute stream (the copy stream's h2d copies come before kernels that
-  // wait for them; its d2h copies wait themselves).
+  // An event on the compute stream (copies in come before kernels that wait for them;
+  // copies out wait themselves, or make the compute stream wait for them).
   std::unique_ptr<Fence> fence() override;
   // CUDA graphs: the compute stream is captured, then instantiated.
   bool begin_recording() override;

@@ -78,7 +78,8 @@ PinnedBuffer::~PinnedBuffer() {
 CudaContext::CudaContext(int device, bool tf32) : device_(device), tf32_(tf32) {
   bind();
   check_cuda(cudaStreamCreateWithFlags(&compute_, cudaStreamNonBlocking), "compute stream");
-  check_cuda(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking), "copy stream");
+  check_cuda(cudaStreamCreateWithFlags(&copy_in_, cudaStreamNonBlocking), "copy-in stream");
+  check_cuda(cudaStreamCreateWithFlags(&copy_out_, cudaStreamNonBlocking), "copy-out stream");
   check_cudnn(cudnnCreate(&cudnn_), "cudnnCreate");
   check_cudnn(cudnnSetStream(cudnn_, compute_), "cudnnSetStream");
   check_cublas(cublasCreate(&cublas_), "cublasCreate");
@@ -95,7 +96,8 @@ CudaContext::~CudaContext() {
   cudaSetDevice(device_);
   if (cublas_) cublasDestroy(cublas_);
   if (cudnn_) cudnnDestroy(cudnn_);
-  if (copy_) cudaStreamDestroy(copy_);
+  if (copy_out_) cudaStreamDestroy(copy_out_);
+  if (copy_in_) cudaStreamDestroy(copy_in_);
   if (compute_) cudaStreamDestroy(compute_);
 }
 

@@ -62,9 +62,12 @@ class PinnedBuffer {
   void* data_ = nullptr;
 };
 
-// What every kernel of one cuda processor shares: the device, a compute stream, a copy
-// stream, the cuDNN and cuBLAS handles bound to the compute stream, and one workspace
-// (kernels of one processor run one after the other on its compute stream).
+// What every kernel of one cuda processor shares: the device, a compute stream, a stream for
+// copies in and one for copies out, the cuDNN and cuBLAS handles bound to the compute
+// stream, and one workspace (kernels of one processor run one after the other on its
+// compute stream). Copies out have their own stream: a copy in waits for the compute
+// queued before it (the memory it writes may still be read), and a copy out behind it on
+// one stream would wait for that too.
 class CudaContext {
  public:
   CudaContext(int device, bool tf32);
@@ -75,7 +78,8 @@ class CudaContext {
   int device() const { return device_; }
   bool tf32() const { return tf32_; }
   cudaStream_t compute() const { return compute_; }
-  cudaStream_t copy() const { return copy_; }
+  cudaStream_t copy_in() const { return copy_in_; }
+  cudaStream_t copy_out() const { return copy_out_; }
   cudnnHandle_t cudnn() const { return cudnn_; }
   cublasHandle_t cublas() const { return cublas_; }
   // A workspace of at least `bytes`; grows (only at compile time) and stays.
@@ -90,7 +94,7 @@ class CudaContext {
   std::mutex capture_mutex_;
   int device_;
   bool tf32_;
-  cudaStream_t compute_ = nullptr, copy_ = nullptr;
+  cudaStream_t compute_ = nullptr, copy_in_ = nullptr, copy_out_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   DeviceBuffer workspace_;

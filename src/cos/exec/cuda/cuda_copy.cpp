@@ -40,10 +40,10 @@ class CopyKernel : public Kernel {
     }
     // Kernels queued before it may still read the memory it writes (reused by a later value).
     check_cuda(cudaEventRecord(ready_, context_.compute()), "copy-h2d");
-    check_cuda(cudaStreamWaitEvent(context_.copy(), ready_, 0), "copy-h2d");
-    check_cuda(cudaMemcpyAsync(device, from, bytes_, cudaMemcpyHostToDevice, context_.copy()),
+    check_cuda(cudaStreamWaitEvent(context_.copy_in(), ready_, 0), "copy-h2d");
+    check_cuda(cudaMemcpyAsync(device, from, bytes_, cudaMemcpyHostToDevice, context_.copy_in()),
                "copy-h2d");
-    check_cuda(cudaEventRecord(done_, context_.copy()), "copy-h2d");
+    check_cuda(cudaEventRecord(done_, context_.copy_in()), "copy-h2d");
     check_cuda(cudaStreamWaitEvent(context_.compute(), done_, 0), "copy-h2d");
   }
 
@@ -59,12 +59,12 @@ class CopyKernel : public Kernel {
       if (!source_done || fence_follows) lock.lock();
       if (!source_done) {
         check_cuda(cudaEventRecord(ready_, context_.compute()), "copy-d2h");
-        check_cuda(cudaStreamWaitEvent(context_.copy(), ready_, 0), "copy-d2h");
+        check_cuda(cudaStreamWaitEvent(context_.copy_out(), ready_, 0), "copy-d2h");
       }
       check_cuda(cudaMemcpyAsync(direct ? host : staging_.get(), device, bytes_,
-                                 cudaMemcpyDeviceToHost, context_.copy()),
+                                 cudaMemcpyDeviceToHost, context_.copy_out()),
                  "copy-d2h");
-      check_cuda(cudaEventRecord(done_, context_.copy()), "copy-d2h");
+      check_cuda(cudaEventRecord(done_, context_.copy_out()), "copy-d2h");
       if (fence_follows && direct) {
         check_cuda(cudaStreamWaitEvent(context_.compute(), done_, 0), "copy-d2h");
         return;

@@ -8,7 +8,7 @@
 namespace cosched {
 
 // A copy step between host memory (args.inputs[0] or args.outputs[0]) and device memory.
-// It runs on the context's copy stream, ordered with the compute stream by events: a
+// It runs on the context's copy-in or copy-out stream, ordered with the compute stream by events: a
 // host-to-device copy makes later compute wait for it; a device-to-host copy waits for the
 // compute queued before it, and returns once the bytes are in host memory (see KernelArgs
 // for a runtime's fences changing both). Pinned host memory is copied directly; other
