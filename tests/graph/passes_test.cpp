@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "cos/common/error.h"
+#include "cos/exec/graph_executor.h"
+#include "cos/exec/reference/reference_backend.h"
 #include "cos/graph/const_eval.h"
 #include "cos/graph/width.h"
 #include "cos/models/builtin.h"
 #include "cos/onnx/import.h"
+#include "exec/backend_checks.h"
 #include "support/test_support.h"
 
 namespace cosched {
@@ -164,6 +167,43 @@ TEST(Passes, MarksContiguousSlicesAsViewsAtTheirOffset) {
     ASSERT_EQ(slice.op, "Slice");
     EXPECT_EQ(slice.is_view, c.view_offset >= 0) << shape_string(c.x) << " axis " << c.axis;
     if (c.view_offset >= 0) EXPECT_EQ(slice.view_offset, c.view_offset);
+  }
+}
+
+// A Transpose that only moves dimensions of size 1 keeps the elements in order: a view,
+// whose output (its input's memory) matches the reference's Transpose.
+TEST(Passes, TransposesOfSizeOneDimensionsAreViews) {
+  struct Case {
+    Shape x;
+    std::vector<int64_t> perm;  // empty: the default, reversed
+    bool view;
+  };
+  const std::vector<Case> cases = {
+      {{1, 197, 8}, {1, 0, 2}, true},      // vit's batch of 1 and its tokens swapped
+      {{197, 1, 8}, {1, 0, 2}, true},      // and back
+      {{1, 3, 1, 4}, {2, 0, 1, 3}, true},  // two of size 1 moved
+      {{1, 4}, {}, true},                  // reversed
+      {{2, 3, 4}, {1, 0, 2}, false},
+      {{3, 1, 4}, {2, 1, 0}, false},
+      {{3, 4}, {}, false},
+  };
+  ReferenceBackend reference;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(shape_string(c.x));
+    ModelBuilder b("transpose", 1);
+    std::string x = b.relu(b.input("x", c.x));
+    b.output(b.relu(c.perm.empty() ? b.node("Transpose", {x}, Shape(c.x.rbegin(), c.x.rend()))
+                                   : b.transpose(x, c.perm)));
+    Graph graph = load(b, true);
+    const Node& transpose = graph.nodes[1];
+    ASSERT_EQ(transpose.op, "Transpose");
+    EXPECT_EQ(transpose.is_view, c.view);
+    Tensor input = test::random_input(graph.values[graph.inputs[0]], 4);
+    Graph plain = graph;
+    plain.nodes[1].is_view = false;
+    EXPECT_EQ(test::worst_relative(GraphExecutor(plain, reference).run({input}),
+                                   GraphExecutor(graph, reference).run({input})),
+              0.0);
   }
 }
 

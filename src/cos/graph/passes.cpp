@@ -200,12 +200,31 @@ std::optional<int64_t> contiguous_slice_offset(const Graph& graph, const Node& n
   return offset;
 }
 
+// Whether a Transpose only moves dimensions of size 1 (vit_b_16 swaps its batch of 1 with
+// the tokens twice a layer): the elements keep their order, so its output is its input.
+bool keeps_element_order(const Graph& graph, const Node& node) {
+  const Shape& x = graph.values[node.inputs[0]].shape;
+  std::vector<int64_t> perm = node.attr_ints("perm", {});
+  if (perm.empty())  // the default: the dimensions reversed
+    for (int64_t d = static_cast<int64_t>(x.size()) - 1; d >= 0; --d) perm.push_back(d);
+  if (perm.size() != x.size()) return false;
+  int64_t last = -1;
+  for (int64_t d : perm) {
+    if (d < 0 || d >= static_cast<int64_t>(x.size())) return false;
+    if (x[d] == 1) continue;
+    if (d < last) return false;
+    last = d;
+  }
+  return true;
+}
+
 }  // namespace
 
 Graph mark_views(Graph graph) {
   for (auto& node : graph.nodes) {
     node.is_view = node.op == "Reshape" || node.op == "Flatten" || node.op == "Squeeze" ||
-                   node.op == "Unsqueeze";
+                   node.op == "Unsqueeze" ||
+                   (node.op == "Transpose" && keeps_element_order(graph, node));
     if (node.op == "Slice")
       if (std::optional<int64_t> offset = contiguous_slice_offset(graph, node)) {
         node.is_view = true;

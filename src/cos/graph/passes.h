@@ -23,7 +23,7 @@ Graph fold_batchnorm(Graph graph);
 // Marks Reshape, Flatten, Squeeze and Unsqueeze as zero-cost views (data is contiguous), and
 // a Slice whose result is one contiguous block of its input (one axis sliced with step 1,
 // every dim before it 1: channels of a batch-1 NCHW tensor) as a view at that block's offset
-// (a multiple of 16 bytes).
+// (a multiple of 16 bytes), and a Transpose that only moves dimensions of size 1.
 Graph mark_views(Graph graph);
 
 }  // namespace cosched
