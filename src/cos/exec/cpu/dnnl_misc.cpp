@@ -4,6 +4,7 @@
 
 #include "cos/exec/cpu/concat_copy.h"
 #include "cos/exec/cpu/dnnl_ops.h"
+#include "cos/exec/cpu/fast_softmax.h"
 #include "cos/exec/cpu/max_pool.h"
 #include "cos/exec/fusion_patterns.h"
 #include "cos/exec/reference/ref_util.h"
@@ -285,6 +286,18 @@ std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& gra
   // Plain data seen as [outer, len, inner], normalized along the middle dim.
   const auto [outer, len, inner] = ref::softmax_span(graph, node);
   memory::desc data = plain_desc(Shape{outer, len, inner});
+  if (inner == 1) {  // along the last dim: ours
+    auto kernel = std::make_unique<DnnlKernel>(context, "own softmax");
+    memory in(data, context.engine, nullptr), out(data, context.engine, nullptr);
+    kernel->bind_input(0, in);
+    kernel->bind_output(0, out);
+    kernel->set_output_desc(data);
+    kernel->add_own([in, out, rows = outer, len = len] {
+      softmax_rows(static_cast<const float*>(in.get_data_handle()),
+                   static_cast<float*>(out.get_data_handle()), rows, len);
+    });
+    return kernel;
+  }
   try {
     dnnl::softmax_forward::desc desc(prop_kind::forward_inference, data, 1);
     dnnl::softmax_forward::primitive_desc pd(desc, user_scratchpad(), context.engine);

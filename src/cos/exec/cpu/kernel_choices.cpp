@@ -1,5 +1,6 @@
 #include "cos/exec/cpu/kernel_choices.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -23,11 +24,15 @@ std::string cache_path() {
   return "off";
 }
 
+// Raised when a kernel's speed changes enough that choices made before should be timed
+// again (2: SiLU and softmax on AVX2 several times faster).
+constexpr int kKernelGeneration = 2;
+
 // The choices of the file (read once) and of this process; written back at exit, merged
 // with what other processes wrote meanwhile.
 class Store {
  public:
-  Store() : path_(cache_path()), machine_(cpu_model() + "|") {
+  Store() : path_(cache_path()), machine_(fmt::format("{}|{}|", cpu_model(), kKernelGeneration)) {
     if (path_ != "off") read(choices_);
   }
   ~Store() {
