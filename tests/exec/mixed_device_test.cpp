@@ -124,6 +124,24 @@ TEST(RecordedSteps, RecordsAgainAfterAFailedRecording) {
   }
 }
 
+// A retry records only what failed: a recording made before is kept and replayed.
+TEST(RecordedSteps, KeepsWhatItRecordedWhenRecordingAgain) {
+  auto memory = std::make_shared<test::DeviceMemory>();
+  memory->recordings_to_fail = 1;  // the first of the two runs of kernels, on the second run
+  test::HostAsDevice device(memory);
+  std::vector<ExecStep> all(5);
+  all[1].nodes = all[3].nodes = {0};  // steps 0, 2 and 4 are copies
+  int launched = 0;
+  RecordedSteps unit;
+  for (int run = 1; run <= 4; ++run)
+    unit.run(device, all, {0, 1, 2, 3, 4}, [&](size_t s) {
+      if (s == 1 || s == 3) memory->launch([&] { ++launched; });
+    });
+  EXPECT_EQ(launched, 8);
+  EXPECT_EQ(memory->recordings_begun, 3);  // both on run 2, the failed one again on run 4
+  EXPECT_EQ(memory->replays, 1 + 1 + 2);   // runs 2 and 3: one recording; run 4: both
+}
+
 // A fence passes once the work queued before it has run, not waiting for work queued after
 // it, and reports the error of the work it covers (and no other).
 TEST(StandInDevice, AFencePassesOnceTheWorkBeforeItHasRun) {

@@ -215,8 +215,7 @@ TEST(Runtime, RunsUnitsOnADeviceWithCopiesAndResultsMatchASequentialRun) {
   EXPECT_LE(result.utilisation[1], 1.0);
   EXPECT_GT(memory->copies, 0);
   EXPECT_GT(memory->replays, 0);
-  // No copy to the host waited for the device's stream: those of host units read values
-  // whose fences had passed, those of device groups left the waiting to the group's fence.
+  // No copy to the host held the device's worker: each left the waiting to its group's fence.
   EXPECT_EQ(memory->copies_waited, 0);
   // Its worker ran on the cores no host processor uses: all but cpu:0's.
   std::vector<int> spare = CoreSet::all().cores;

@@ -74,14 +74,12 @@ class CopyKernel : public Kernel {
       : bytes_(bytes), to_host_(to_host), memory_(memory) {}
   void run(const KernelArgs& args) override {
     std::unique_lock lock(memory_.capture_mutex, std::defer_lock);
-    if (to_host_ && !args.source_done) lock.lock();  // run by the thread of the unit it serves
+    if (to_host_) lock.lock();
     if (memory_.recording) fail("{}: a copy while the device records", implementation());
     if (!args.inputs[0] || !args.outputs[0]) return;
     ++memory_.copies;
     memory_.record_copy_thread();
-    auto copy = [bytes = bytes_, args] { std::memcpy(args.outputs[0], args.inputs[0], bytes); };
-    if (to_host_ && args.source_done) return copy();  // behind nothing on the stream
-    memory_.launch(copy);
+    memory_.launch([bytes = bytes_, args] { std::memcpy(args.outputs[0], args.inputs[0], bytes); });
     if (to_host_ && !args.fence_follows && memory_.stream) {
       ++memory_.copies_waited;
       memory_.stream->wait();  // as a copy to the host does

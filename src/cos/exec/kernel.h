@@ -16,12 +16,9 @@ namespace cosched {
 struct KernelArgs {
   std::vector<const void*> inputs;
   std::vector<void*> outputs;
-  // For a copy to the host, set by a runtime that orders it by fences (a plain run leaves
-  // both false: the copy waits for the work queued before it, and returns once done):
-  // `source_done`: what it reads was finished before it runs (a fence on it has passed), so
-  // it waits for no other device work; `fence_follows`: it may return at once, pinned host
-  // memory then written once a fence queued after it passes.
-  bool source_done = false;
+  // For a copy to the host: a fence queued after it is waited for before anything reads
+  // what it writes (a runtime's device group), so it may return at once; else it returns
+  // once the bytes are in host memory.
   bool fence_follows = false;
 };
 

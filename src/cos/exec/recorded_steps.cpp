@@ -11,7 +11,7 @@ bool RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
                         const std::function<void(size_t)>& run_step) {
   // Recorded on the second run; where that failed (a capture breaks on some calls made
   // meanwhile, e.g. by another thread), tried again on the 4th, 8th, ... 64th.
-  ++runs_;
+  runs_ = std::min(runs_ + 1, 65);
   if (!recorded_all_ && runs_ >= 2 && runs_ <= 64 && (runs_ & (runs_ - 1)) == 0)
     record(device, all, steps, run_step);
   if (pieces_.empty()) {
@@ -27,32 +27,34 @@ bool RecordedSteps::run(Backend& device, const std::vector<ExecStep>& all,
   return recorded_all_;
 }
 
-// Records every run of kernel steps before any step runs: recording only records, so the
-// copies between them must not run yet. Keeps no pieces where nothing was recorded (a host
-// backend's steps), so that those run as a plain loop.
+// Records every run of kernel steps not recorded yet, before any step runs: recording only
+// records, so the copies between them must not run yet. Keeps no pieces where nothing was
+// recorded (a host backend's steps), so that those run as a plain loop.
 void RecordedSteps::record(Backend& device, const std::vector<ExecStep>& all,
                            const std::vector<size_t>& steps,
                            const std::function<void(size_t)>& run_step) {
   auto is_copy = [&](size_t i) { return all[steps[i]].nodes.empty(); };
-  pieces_.clear();
+  if (pieces_.empty())
+    for (size_t first = 0; first < steps.size();) {
+      size_t last = first + 1;
+      while (last < steps.size() && is_copy(last) == is_copy(first)) ++last;
+      pieces_.push_back({first, last, nullptr});
+      first = last;
+    }
   recorded_all_ = true;
-  for (size_t first = 0; first < steps.size();) {
-    size_t last = first + 1;
-    while (last < steps.size() && is_copy(last) == is_copy(first)) ++last;
-    Piece piece{first, last, nullptr};
+  for (Piece& piece : pieces_) {
+    if (is_copy(piece.first)) continue;
     // One kernel step is recorded too: a graph launch costs the host less than a library
     // call (a cuDNN convolution unit took the H200's worker a median 35 us to launch).
-    if (!is_copy(first) && device.begin_recording()) {
+    if (!piece.recording && device.begin_recording()) {
       try {
-        for (size_t i = first; i < last; ++i) run_step(steps[i]);
+        for (size_t i = piece.first; i < piece.last; ++i) run_step(steps[i]);
         piece.recording = device.end_recording();
       } catch (const std::exception&) {
         device.end_recording();  // dropped: these kernels run one by one
       }
     }
-    if (!is_copy(first) && !piece.recording) recorded_all_ = false;
-    pieces_.push_back(std::move(piece));
-    first = last;
+    recorded_all_ = recorded_all_ && piece.recording;
   }
   if (std::none_of(pieces_.begin(), pieces_.end(),
                    [](const Piece& p) { return p.recording != nullptr; }))

@@ -203,7 +203,9 @@ std::optional<int64_t> contiguous_slice_offset(const Graph& graph, const Node& n
 // Whether a Transpose only moves dimensions of size 1 (vit_b_16 swaps its batch of 1 with
 // the tokens twice a layer): the elements keep their order, so its output is its input.
 bool keeps_element_order(const Graph& graph, const Node& node) {
-  const Shape& x = graph.values[node.inputs[0]].shape;
+  const Value& in = graph.values[node.inputs[0]];
+  if (!in.has_shape) return false;
+  const Shape& x = in.shape;
   std::vector<int64_t> perm = node.attr_ints("perm", {});
   if (perm.empty())  // the default: the dimensions reversed
     for (int64_t d = static_cast<int64_t>(x.size()) - 1; d >= 0; --d) perm.push_back(d);

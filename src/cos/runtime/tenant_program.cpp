@@ -62,9 +62,7 @@ TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenan
 void TenantProgram::find_groups(const SchedGraph& graph, const std::vector<int>& placement,
                                 const std::vector<Backend*>& backends) {
   const int n = units();
-  on_host_.assign(n, true);
-  for (int u = 0; u < n; ++u) on_host_[u] = backends.at(placement[u])->on_host();
-  auto on_device = [&](int u) { return !on_host_[u]; };
+  auto on_device = [&](int u) { return !backends.at(placement[u])->on_host(); };
   // Whether a unit's successors all stay on its device (else its group ends with it); one
   // without steps counts as elsewhere: it is done at once, not in the device's stream order.
   auto stays = [&](int u) {
@@ -104,12 +102,7 @@ std::vector<KernelArgs> TenantProgram::args_in(std::byte* arena, std::byte* devi
   std::vector<KernelArgs> args = executor_->args_in(arena, device_arena);
   const auto& steps = executor_->steps();
   for (size_t s = 0; s < steps.size(); ++s) {
-    if (!steps[s].to_host) continue;
-    const int unit = step_unit_[s];
-    if (on_host_[unit])
-      args[s].source_done = true;
-    else
-      args[s].fence_follows = waits_for_kernels(head(unit));
+    if (steps[s].to_host) args[s].fence_follows = waits_for_kernels(head(step_unit_[s]));
   }
   return args;
 }

@@ -36,10 +36,9 @@ class TenantProgram {
   // done as soon as it is due), or the request's end, whose context another request then
   // takes. A unit of the same device runs after them in the device's stream order anyway.
   bool waits_for_kernels(int head) const { return waits_for_kernels_[head]; }
-  // Every step's arguments in a request context's arenas (GraphExecutor::args_in), its
-  // copies to the host ordered by the runtime's fences: in a host unit, after the fences of
-  // what they read (no queueing behind a device's later work); in a device group that a
-  // fence ends and waits on, without waiting (the fence covers them).
+  // Every step's arguments in a request context's arenas (GraphExecutor::args_in). A copy
+  // to the host (in the device unit that writes its source) does not hold the device's
+  // worker where its group's fence is waited on (the fence covers it).
   std::vector<KernelArgs> args_in(std::byte* arena, std::byte* device_arena) const;
   GraphExecutor& executor() { return *executor_; }
   const GraphExecutor& executor() const { return *executor_; }
@@ -61,7 +60,6 @@ class TenantProgram {
   std::vector<std::vector<int>> groups_;
   std::vector<std::vector<size_t>> group_steps_;
   std::vector<bool> waits_for_kernels_;  // by head
-  std::vector<bool> on_host_;            // by unit
 };
 
 }  // namespace cosched

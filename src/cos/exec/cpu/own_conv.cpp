@@ -54,12 +54,12 @@ void OwnConv::run(const float* in, const float* skip, float* out) const {
   if (filters_outweigh && team > 1) {
     float* scratch = thread_scratch(static_cast<size_t>(rows_ * row_floats));
     const Block block{in, skip, out, 0, rows_, scratch, scratch + points_ * rows_ * depth_};
+    // The products by point and panel: each thread reads its own part of the filters, and
+    // there are enough parts for many threads (only 4 panels for 64 output channels).
 #pragma omp parallel
     {
 #pragma omp for schedule(static)
       for (int64_t cb = 0; cb < shape_.in_channels / 8; ++cb) gather(block, cb, cb + 1);
-        // By point and panel: each thread reads its own part of the filters, and there are
-        // enough parts for many threads (only 4 panels for 64 output channels).
 #pragma omp for schedule(static)
       for (int64_t part = 0; part < points_ * panels; ++part)
         multiply(block, part / panels, part / panels + 1, part % panels, part % panels + 1);

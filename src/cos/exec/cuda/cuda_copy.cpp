@@ -24,7 +24,7 @@ class CopyKernel : public Kernel {
   void run(const KernelArgs& args) override {
     if (!args.inputs[0] || !args.outputs[0]) return;  // a value no step reads or writes
     if (to_host_)
-      to_host(args.inputs[0], args.outputs[0], args.source_done, args.fence_follows);
+      to_host(args.inputs[0], args.outputs[0], args.fence_follows);
     else
       to_device(args.inputs[0], args.outputs[0]);
   }
@@ -47,20 +47,14 @@ class CopyKernel : public Kernel {
     check_cuda(cudaStreamWaitEvent(context_.compute(), done_, 0), "copy-h2d");
   }
 
-  // Maybe run by the thread of the unit it serves while the device's worker records the
-  // compute stream: what it queues there must wait for the recording to end. Where its
-  // source is done, it does not queue behind the compute stream (whose later work may be
-  // another request's); where a fence follows, the compute stream waits for it instead of
-  // the host.
-  void to_host(const void* device, void* host, bool source_done, bool fence_follows) {
+  // Run by the device's worker (in the unit that writes its source); where a fence follows,
+  // the compute stream waits for it instead of the host.
+  void to_host(const void* device, void* host, bool fence_follows) {
     const bool direct = is_pinned(host);
     {
-      std::unique_lock lock(context_.capture_mutex(), std::defer_lock);
-      if (!source_done || fence_follows) lock.lock();
-      if (!source_done) {
-        check_cuda(cudaEventRecord(ready_, context_.compute()), "copy-d2h");
-        check_cuda(cudaStreamWaitEvent(context_.copy_out(), ready_, 0), "copy-d2h");
-      }
+      std::lock_guard lock(context_.capture_mutex());
+      check_cuda(cudaEventRecord(ready_, context_.compute()), "copy-d2h");
+      check_cuda(cudaStreamWaitEvent(context_.copy_out(), ready_, 0), "copy-d2h");
       check_cuda(cudaMemcpyAsync(direct ? host : staging_.get(), device, bytes_,
                                  cudaMemcpyDeviceToHost, context_.copy_out()),
                  "copy-d2h");

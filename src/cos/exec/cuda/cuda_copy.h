@@ -10,8 +10,8 @@ namespace cosched {
 // A copy step between host memory (args.inputs[0] or args.outputs[0]) and device memory.
 // It runs on the context's copy-in or copy-out stream, ordered with the compute stream by events: a
 // host-to-device copy makes later compute wait for it; a device-to-host copy waits for the
-// compute queued before it, and returns once the bytes are in host memory (see KernelArgs
-// for a runtime's fences changing both). Pinned host memory is copied directly; other
+// compute queued before it, and returns once the bytes are in host memory (or at once where
+// KernelArgs says a fence follows). Pinned host memory is copied directly; other
 // memory goes through a pinned staging buffer.
 std::unique_ptr<Kernel> make_copy_kernel(CudaContext& context, size_t bytes, bool to_host);
 
