@@ -344,15 +344,15 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
     });
   };
   if (constant_bytes(graph, group) > kOneAtATimeBytes) {
-    int pick = -1;
-    double pick_ms = INFINITY;
+    std::vector<double> ms;
+    std::vector<int> timed;
     for (int v = 0; v < variants; ++v)
       if (auto kernel = build(v)) {
-        const double ms =
-            best_times(scratch_for(kernel->output_desc().get_size()), {kernel.get()})[0];
-        if (pick < 0 || ms < 0.9 * pick_ms) pick = v, pick_ms = ms;  // as clear_winner
+        ms.push_back(best_times(scratch_for(kernel->output_desc().get_size()), {kernel.get()})[0]);
+        timed.push_back(v);
       }
-    if (pick < 0) return nullptr;
+    if (timed.empty()) return nullptr;
+    const int pick = timed[clear_winner(ms)];
     remember_kernel_choice(key, pick);
     return build(pick);
   }
