@@ -123,7 +123,7 @@ TEST(CpuBackend, OwnPackedGemmMatchesTheReference) {
     args.outputs = {out.data()};
     int own = 0;
     for (int v = 0; v < dnnl_ops::matmul_variants(group); ++v) {
-      auto kernel = dnnl_ops::matmul(context, graph, group, v);
+      auto kernel = dnnl_ops::matmul(context, graph, group, v, {});
       if (!kernel || !kernel->implementation().starts_with("own packed gemm")) continue;
       ++own;
       EXPECT_EQ(kernel->implementation().ends_with("+ relu"), c.relu);
@@ -176,7 +176,7 @@ TEST(CpuBackend, FusesSwishIntoOneStepAndEveryVariantMatchesTheReference) {
     const int variants = conv ? dnnl_ops::conv_variants(group) : dnnl_ops::matmul_variants(group);
     for (int v = 0; v < variants; ++v) {
       auto kernel = conv ? dnnl_ops::conv(context, graph, group, v, io)
-                         : dnnl_ops::matmul(context, graph, group, v);
+                         : dnnl_ops::matmul(context, graph, group, v, {});
       if (!kernel) continue;
       const bool silu = kernel->implementation().ends_with(" + silu");
       (silu ? with_silu : with_post_op) += 1;

@@ -38,10 +38,13 @@ size_t closed_prefix(const Graph& graph, const std::vector<int>& group) {
 }
 
 // Whether every input of `next` from outside `group` is ready before the group's head runs.
-bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node& next) {
+bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node& next,
+                  const std::vector<bool>& viewed) {
   for (int v : next.inputs) {
     if (v < 0) continue;
     int producer = graph.values[v].producer;
+    while (producer >= 0 && viewed[producer])  // a view is ready when what it views is
+      producer = graph.values[graph.nodes[producer].inputs[0]].producer;
     if (producer < 0) continue;
     bool inside = std::find(group.begin(), group.end(), producer) != group.end();
     if (!inside && producer >= group.front()) return false;
@@ -150,10 +153,20 @@ void GraphExecutor::compile(
     for (int v : node.inputs)
       if (v >= 0) ++pending[v];
   for (int v : graph_.outputs) kept[v] = true;
+  // Views: the graph's, and nodes whose output a backend reads in place in their input.
+  std::vector<bool> viewed(graph_.nodes.size());
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    Node& node = graph_.nodes[i];
+    viewed[i] = node.is_view;
+    if (auto offset = node.is_view ? std::nullopt : compiled_by[i]->view_offset(graph_, node)) {
+      node.view_offset = *offset;
+      viewed[i] = true;
+    }
+  }
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
     if (done[i]) continue;
     const Node& head = graph_.nodes[i];
-    if (head.is_view) {
+    if (viewed[i]) {
       alias[head.outputs[0]] = head.inputs[0];
       continue;
     }
@@ -177,7 +190,7 @@ void GraphExecutor::compile(
     while (!step.fallback) {
       int next = next_consumer(graph_, graph_.nodes[step.nodes.back()].outputs[0], step.nodes);
       if (next < 0 || !fuses(static_cast<int>(i), next) ||
-          !inputs_ready(graph_, step.nodes, graph_.nodes[next]) ||
+          !inputs_ready(graph_, step.nodes, graph_.nodes[next], viewed) ||
           !main.can_fuse(graph_, group, graph_.nodes[next]))
         break;
       step.nodes.push_back(next);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -73,6 +74,11 @@ class Backend {
   // `compiled_by[n]` is the backend that compiles node n (backends of one kind may hand
   // values to each other in layouts of their own; others get plain layout).
   virtual void begin(const Graph& graph, const std::vector<Backend*>& compiled_by) {}
+  // After begin(): where this backend's kernels read `node`'s output in place in its first
+  // input, so that no kernel runs it (its first byte there), else nullopt.
+  virtual std::optional<int64_t> view_offset(const Graph& graph, const Node& node) const {
+    return std::nullopt;
+  }
   // Makes the calling thread ready to compile and run this backend's kernels (thread
   // count, pinning); called before compile() and before each graph run.
   virtual void bind_thread() {}

@@ -13,6 +13,7 @@
 #include "cos/exec/cpu/kernel_choices.h"
 #include "cos/exec/cpu/one_thread.h"
 #include "cos/exec/cpu/plain_inputs.h"
+#include "cos/exec/cpu/strided_views.h"
 #include "cos/exec/fusion_patterns.h"
 
 namespace cosched {
@@ -195,6 +196,9 @@ bool CpuBackend::supports(const Graph& graph, const Node& node) const {
 bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group,
                           const Node& next) const {
   const Node& head = *group[0];
+  if ((head.op == "Div" || head.op == "Mul") && group.size() == 1 &&
+      scales_a_product(graph, head, next))
+    return true;
   if (head.op == "Div") return gelu_continues(graph, group, next);
   if (head.op == "ReduceMean") return layer_norm_continues(graph, group, next);
   if (head.op != "Conv" && !is_matmul(head.op)) return false;
@@ -221,7 +225,9 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
                                             std::span<const Node* const> group) {
   const Node& head = *group[0];
   const bool binary = is_binary(head.op) && group.size() == 1;
-  const bool layout_aware = head.op == "Conv" || is_pool(head.op) || head.op == "Concat" || binary;
+  const bool product = is_matmul(head.op) || dnnl_ops::is_scaled_product(graph, group);
+  const bool layout_aware =
+      head.op == "Conv" || is_pool(head.op) || head.op == "Concat" || binary || product;
   const bool has_sum = head.op == "Conv" && group.size() > 1 && group[1]->op == "Add";
   const size_t skip_index = has_sum ? dnnl_ops::residual_input(group) : 0;
   const int output = group.back()->outputs[0];
@@ -233,6 +239,13 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
     if (has_sum) io.skip = stored(graph, group[1]->inputs[skip_index - head.inputs.size()]);
     io.free_output = layout_free(graph, output);
   }
+  const dnnl::memory::desc* planned = product ? blocked(graph, output) : nullptr;
+  if (product) {
+    for (const Node* node : group)
+      for (int v : node->inputs)
+        io.inputs.push_back(v >= 0 ? stored(graph, v) : dnnl::memory::desc());
+    if (planned) io.output = *planned;
+  }
   std::unique_ptr<Kernel> kernel = layout_aware ? compile_one(graph, group, io) : nullptr;
   auto* dnnl_kernel = dynamic_cast<DnnlKernel*>(kernel.get());
   std::vector<size_t> accepted;  // inputs the kernel reads in their stored layout
@@ -242,7 +255,12 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
     if (head.op == "Concat" || binary)
       for (size_t i = 1; i < head.inputs.size(); ++i) accepted.push_back(i);
     const auto& out = dnnl_kernel->output_desc();
-    if (out.get_size() > 0 && out != plain_desc(graph.values[output].shape)) layouts_[output] = out;
+    if (product) {
+      const auto [a, b] = dnnl_ops::product_operands(graph, group);
+      accepted = {a, b};
+    } else if (out.get_size() > 0 && out != plain_desc(graph.values[output].shape)) {
+      layouts_[output] = out;
+    }
   } else if (!kernel) {
     io = plain_layouts(graph, group);
     kernel = compile_one(graph, group, io);
@@ -257,6 +275,9 @@ std::unique_ptr<Kernel> CpuBackend::compile(const Graph& graph,
     }
     kernel = std::make_unique<ChainKernel>(*this, graph, group, std::move(parts));
   }
+  if (planned && (!dnnl_kernel || dnnl_kernel->output_desc() != *planned))
+    fail("node '{}' ({}): no kernel writes its output in the transposed order planned for it",
+         group.back()->name, group.back()->op);
   // Inputs stored in a layout the kernel does not read get reordered to plain first.
   std::vector<PlainInputs::Input> to_plain;
   size_t index = 0;
@@ -284,7 +305,8 @@ std::unique_ptr<Kernel> CpuBackend::compile_one(const Graph& graph,
     if (node.inputs[i] >= 0 && graph.values[node.inputs[i]].dtype != DType::f32)
       return reference_.compile(graph, group);
   std::unique_ptr<Kernel> kernel;
-  if (op == "Conv" || is_matmul(op)) return fastest(graph, group, io);
+  if (op == "Conv" || is_matmul(op) || dnnl_ops::is_scaled_product(graph, group))
+    return fastest(graph, group, io);
   if (is_gelu(graph, group)) return dnnl_ops::gelu(context_, graph, group);
   if (op == "ReduceMean" && group.size() > 1)
     return dnnl_ops::layer_norm_pattern(context_, graph, group);
@@ -330,11 +352,22 @@ std::unique_ptr<Kernel> CpuBackend::fastest(const Graph& graph, std::span<const 
   auto build = [&](int variant) -> std::unique_ptr<DnnlKernel> {
     if (conv) return dnnl_ops::conv(context_, graph, group, variant, io);
     if (pool) return dnnl_ops::pool(context_, graph, node, io, variant);
-    return dnnl_ops::matmul(context_, graph, group, variant);
+    return dnnl_ops::matmul(context_, graph, group, variant, io);
   };
-  const std::string key = fmt::format("{} threads, {} variants|{}{}{}{}", cores_.threads(),
-                                      variants, signature(graph, group), layout_key(io.input),
-                                      layout_key(io.skip), io.free_output ? "free" : "");
+  std::string key = fmt::format("{} threads, {} variants|{}{}{}{}", cores_.threads(), variants,
+                                signature(graph, group), layout_key(io.input), layout_key(io.skip),
+                                io.free_output ? "free" : "");
+  if (!conv && !pool) {  // a product: with the layouts of its strided operands and output
+    std::string layouts = io.output.get_size() > 0 ? layout_key(io.output) : "";
+    size_t k = 0;
+    for (const Node* n : group)
+      for (int v : n->inputs) {
+        if (v >= 0 && io.inputs.at(k) != plain_desc(graph.values[v].shape))
+          layouts += fmt::format("{}:{}", k, layout_key(io.inputs[k]));
+        ++k;
+      }
+    key += layouts;
+  }
   if (auto choice = cached_kernel_choice(key); choice && *choice >= 0 && *choice < variants)
     if (auto kernel = build(*choice)) return kernel;
   const int output = group.back()->outputs[0];
@@ -413,8 +446,28 @@ size_t CpuBackend::stored_bytes(const Graph& graph, int value) const {
   return layout ? std::max(plain, layout->get_size()) : plain;
 }
 
+void CpuBackend::begin(const Graph& graph, const std::vector<Backend*>& compiled_by) {
+  layouts_.clear();
+  compiled_by_ = compiled_by;
+  StridedViews views = plan_strided_views(
+      graph, [&](int node) { return compiled_by[node] == this; },
+      [&](int node) { return dynamic_cast<const CpuBackend*>(compiled_by[node]) != nullptr; });
+  view_offsets_ = std::move(views.view_offset);
+  for (const auto& [value, layout] : views.layouts)
+    layouts_[value] = dnnl::memory::desc(layout.dims, dnnl::memory::data_type::f32, layout.strides);
+}
+
+std::optional<int64_t> CpuBackend::view_offset(const Graph& graph, const Node& node) const {
+  auto it = view_offsets_.find(static_cast<int>(&node - graph.nodes.data()));
+  if (it == view_offsets_.end()) return std::nullopt;
+  return it->second;
+}
+
 const dnnl::memory::desc* CpuBackend::blocked(const Graph& graph, int value) const {
-  const int producer = graph.values[value].producer;
+  int producer = graph.values[value].producer;
+  // A view's layout is kept by the backend that planned the views it continues.
+  while (producer >= 0 && graph.nodes[producer].is_view)
+    producer = graph.values[graph.nodes[producer].inputs[0]].producer;
   if (producer < 0) return nullptr;
   auto* owner = dynamic_cast<const CpuBackend*>(compiled_by_.at(producer));
   if (!owner) return nullptr;

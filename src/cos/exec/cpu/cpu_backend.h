@@ -27,10 +27,9 @@ class CpuBackend : public Backend {
   std::unique_ptr<Kernel> compile(const Graph& graph, std::span<const Node* const> group) override;
   void bind_thread() override;
   void release_thread() override { release_threads(); }
-  void begin(const Graph& graph, const std::vector<Backend*>& compiled_by) override {
-    layouts_.clear();
-    compiled_by_ = compiled_by;
-  }
+  // Plans the strided views (strided_views.h) of the nodes this backend compiles.
+  void begin(const Graph& graph, const std::vector<Backend*>& compiled_by) override;
+  std::optional<int64_t> view_offset(const Graph& graph, const Node& node) const override;
   const CoreSet& cores() const { return cores_; }
 
  private:
@@ -55,9 +54,11 @@ class CpuBackend : public Backend {
   CoreSet cores_;
   DnnlContext context_;
   ReferenceBackend reference_;
-  // The layouts of the values of the graph being compiled that are not plain.
+  // The layouts of the values of the graph being compiled that are not plain (blocked, or
+  // strided views).
   std::unordered_map<int, dnnl::memory::desc> layouts_;
-  std::vector<Backend*> compiled_by_;  // per node of that graph
+  std::vector<Backend*> compiled_by_;              // per node of that graph
+  std::unordered_map<int, int64_t> view_offsets_;  // per node that is a strided view
 };
 
 }  // namespace cosched

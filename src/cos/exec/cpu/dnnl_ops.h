@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "cos/exec/cpu/dnnl_kernel.h"
@@ -31,8 +32,10 @@ dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const>
 // takes it as it is) and says which in DnnlKernel::output_desc().
 struct StoredLayouts {
   dnnl::memory::desc input, skip;
-  std::vector<dnnl::memory::desc> inputs;  // Concat: every input
+  // Concat and binary ops: every input of the node; products: every input of the group.
+  std::vector<dnnl::memory::desc> inputs;
   bool free_output = false;
+  dnnl::memory::desc output;  // products: the strided layout planned for it, if any
 };
 
 // Builders: each returns nullptr when oneDNN cannot build that variant. `variant` picks
@@ -47,9 +50,16 @@ size_t residual_input(std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> conv(const DnnlContext& context, const Graph& graph,
                                  std::span<const Node* const> group, int variant,
                                  const StoredLayouts& io);
+// A product's group is a Gemm or MatMul, then a bias Add and activations; or a Div or Mul by
+// a scalar (strided_views.h), then the MatMul it scales. Its operands A and B may be stored
+// strided (io.inputs), and its output too (io.output).
+bool is_scaled_product(const Graph& graph, std::span<const Node* const> group);
+// Where the group's operands A and B lie in its KernelArgs inputs.
+std::pair<size_t, size_t> product_operands(const Graph& graph, std::span<const Node* const> group);
 int matmul_variants(std::span<const Node* const> group);
 std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& graph,
-                                   std::span<const Node* const> group, int variant);
+                                   std::span<const Node* const> group, int variant,
+                                   const StoredLayouts& io);
 // A MaxPool that may choose its output layout has two variants: our own in its input's layout
 // where channels lie innermost in runs of 8 (max_pool.h), then oneDNN's; other pools one.
 int pool_variants(const Node& node);
