@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<PackedGemm>> layers;
     for (int l = 0; l < kLayers; ++l)
       layers.push_back(PackedGemm::make(context, s.m, s.k, s.n, b.data(), false,
-                                        std::vector<float>(s.n, 0.5f), false));
+                                        std::vector<float>(s.n, 0.5f),
+                                        PackedGemm::Activation::none));
     if (!layers[0]) return fmt::print("this CPU lacks AVX2 or FMA\n"), 0;
     KernelArgs args;
     args.inputs = {a.data()};

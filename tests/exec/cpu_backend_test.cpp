@@ -81,6 +81,49 @@ TEST(CpuBackend, FusesTheGeluPatternIntoOneStep) {
   for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(c[i], e[i], 1e-5);
 }
 
+// GELU after a linear layer: one step, the GELU computed on the product's output blocks by our
+// own GEMM (or as oneDNN's gelu_erf post-op); every variant gives the reference's result.
+TEST(CpuBackend, FusesGeluIntoTheProductAndEveryVariantMatchesTheReference) {
+  DnnlContext context{dnnl::engine(dnnl::engine::kind::cpu, 0), {}};
+  context.stream = dnnl::stream(context.engine);
+  ModelBuilder b("linear_gelu", 1);
+  const Shape shape = {7, 70};  // a panel of 6 columns past the last whole one
+  std::string x = b.linear(b.input("x", {7, 300}), 70);
+  std::string d = b.node("Div", {x, b.constant({1.4142135f}, {})}, shape);
+  std::string a = b.node("Add", {b.node("Erf", {d}, shape), b.constant({1.0f}, {})}, shape);
+  b.output(b.node("Mul", {b.node("Mul", {x, a}, shape), b.constant({0.5f}, {})}, shape));
+  Graph graph = import_model_bytes(b.serialize(), "linear_gelu");
+  CpuBackend cpu(CoreSet::all());
+  ReferenceBackend reference;
+  GraphExecutor on_cpu(graph, cpu), on_reference(graph, reference);
+  ASSERT_EQ(on_cpu.steps().size(), 1u);
+  EXPECT_EQ(on_cpu.steps()[0].nodes.size(), 7u);
+  Tensor input = test::random_input(graph.values[graph.inputs[0]], 6);
+  std::vector<double> e = to_doubles(on_reference.run({input})[0]);
+  std::vector<double> c = to_doubles(on_cpu.run({input})[0]);
+  for (size_t i = 0; i < e.size(); ++i) EXPECT_NEAR(c[i], e[i], 1e-4 * (1 + std::abs(e[i])));
+
+  std::vector<const Node*> group;
+  for (const Node& node : graph.nodes) group.push_back(&node);
+  KernelArgs args;
+  args.inputs = {input.bytes.data(), graph.constant_input(graph.nodes[0], 1)->bytes.data()};
+  std::vector<float> y(e.size());
+  args.outputs = {y.data()};
+  int built = 0, own = 0;
+  for (int v = 0; v < dnnl_ops::matmul_variants(group); ++v) {
+    auto kernel = dnnl_ops::matmul(context, graph, group, v, {});
+    if (!kernel) continue;
+    ++built;
+    own += kernel->implementation() == "own packed gemm + gelu";
+    std::fill(y.begin(), y.end(), 0.0f);
+    kernel->run(args);
+    for (size_t i = 0; i < e.size(); ++i)
+      ASSERT_NEAR(y[i], e[i], 1e-4 * (1 + std::abs(e[i]))) << kernel->implementation() << i;
+  }
+  EXPECT_GE(built, 3);
+  EXPECT_EQ(own, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
+}
+
 // SiLU as exporters write it: the conv (or linear) output read by both the Sigmoid and the
 // Mul. One step, and each variant, with oneDNN's swish post-op or with silu_in_place after the
 // primitive, gives the reference's result.

@@ -43,6 +43,21 @@ bool residual_of_fused_conv(const Graph& graph, const Node& add, int value) {
          graph.values[value].producer < c.producer;
 }
 
+// Whether the whole GELU pattern (fusion_patterns.h) follows from `div`, each node the only
+// reader of the one before.
+bool starts_gelu(const Graph& graph, const Node& div) {
+  std::vector<const Node*> nodes = {&div};
+  while (nodes.size() < 5) {
+    const int out = nodes.back()->outputs[0];
+    const Value& value = graph.values[out];
+    if (value.consumers.size() != 1 || graph.is_graph_output(out)) return false;
+    const Node& next = graph.nodes[value.consumers[0]];
+    if (!gelu_continues(graph, nodes, next)) return false;
+    nodes.push_back(&next);
+  }
+  return true;
+}
+
 // The group's inputs all plain.
 dnnl_ops::StoredLayouts plain_layouts(const Graph& graph, std::span<const Node* const> group) {
   const Node& head = *group[0];
@@ -202,6 +217,13 @@ bool CpuBackend::can_fuse(const Graph& graph, std::span<const Node* const> group
   if (head.op == "Div") return gelu_continues(graph, group, next);
   if (head.op == "ReduceMean") return layer_norm_continues(graph, group, next);
   if (head.op != "Conv" && !is_matmul(head.op)) return false;
+  if (is_matmul(head.op)) {  // a GELU after the product (and its bias): its epilogue
+    const auto gelu = std::find_if(group.begin(), group.end(),
+                                   [](const Node* node) { return node->op == "Div"; });
+    if (gelu != group.end())
+      return gelu_continues(graph, group.subspan(gelu - group.begin()), next);
+    if (next.op == "Div") return starts_gelu(graph, next);
+  }
   const int produced = group.back()->outputs[0];
   const Shape& shape = graph.values[produced].shape;
   for (int v : next.inputs)

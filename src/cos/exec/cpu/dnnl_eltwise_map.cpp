@@ -64,6 +64,11 @@ dnnl::post_ops eltwise_post_ops(const Graph& graph, std::span<const Node* const>
   dnnl::post_ops ops;
   if (sum_first) ops.append_sum(1.0f);
   for (size_t i = 0; i < nodes.size(); ++i) {
+    if (is_gelu(graph, nodes.subspan(i, std::min<size_t>(5, nodes.size() - i)))) {
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+      i += 4;
+      continue;
+    }
     if (i + 1 < nodes.size() && is_swish_mul(*nodes[i], *nodes[i + 1])) {
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);  // x * sigmoid(x)
       ++i;

@@ -5,6 +5,7 @@
 #include "cos/exec/cpu/dnnl_ops.h"
 #include "cos/exec/cpu/packed_gemm.h"
 #include "cos/exec/cpu/strided_views.h"
+#include "cos/exec/fusion_patterns.h"
 
 namespace cosched::dnnl_ops {
 
@@ -144,15 +145,19 @@ std::unique_ptr<DnnlKernel> matmul(const DnnlContext& context, const Graph& grap
   }
   const auto activations = product.subspan(first_activation);
   if (variant == own_packed) {
-    const bool relu = activations.size() == 1 && activations[0]->op == "Relu";
+    using Activation = PackedGemm::Activation;
+    const Activation activation = activations.size() == 1 && activations[0]->op == "Relu"
+                                      ? Activation::relu
+                                  : is_gelu(graph, activations) ? Activation::gelu
+                                                                : Activation::none;
     const bool bias_per_column =
         !bias || (element_count(bias->shape) == y.back() && bias->shape.back() == y.back());
     if (!b_constant || b_constant->dtype != DType::f32 || trans_a || alpha != 1.0f || rank != 2 ||
-        b.size() != 2 || !bias_per_column || !first_half || (!activations.empty() && !relu) ||
-        a_stored || y_strided)
+        b.size() != 2 || !bias_per_column || !first_half ||
+        (!activations.empty() && activation == Activation::none) || a_stored || y_strided)
       return nullptr;
     return PackedGemm::make(context, y[0], a[1], y[1], b_constant->data<float>(), trans_b,
-                            std::move(bias_data), relu);
+                            std::move(bias_data), activation);
   }
   dnnl::primitive_attr attr = user_scratchpad();
   const bool own_silu = first_half && ends_in_swish(activations);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cos/exec/cpu/fast_gelu.h"
 #include "cos/exec/cpu/gemm_tile.h"
 
 namespace cosched {
@@ -64,9 +65,9 @@ __attribute__((target("avx2,fma"))) void pack_rows(const float* a, int64_t lda, 
 
 std::unique_ptr<PackedGemm> PackedGemm::make(const DnnlContext& context, int64_t m, int64_t k,
                                              int64_t n, const float* b, bool b_transposed,
-                                             std::vector<float> bias, bool relu) {
+                                             std::vector<float> bias, Activation activation) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || k == 0) return nullptr;
-  std::unique_ptr<PackedGemm> gemm(new PackedGemm(context, m, k, n, std::move(bias), relu));
+  std::unique_ptr<PackedGemm> gemm(new PackedGemm(context, m, k, n, std::move(bias), activation));
   const int64_t panels = (n + kColumns - 1) / kColumns;
   const size_t bytes = static_cast<size_t>(panels * k * kColumns) * sizeof(float);
   gemm->panels_.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
@@ -77,13 +78,15 @@ std::unique_ptr<PackedGemm> PackedGemm::make(const DnnlContext& context, int64_t
 }
 
 PackedGemm::PackedGemm(const DnnlContext& context, int64_t m, int64_t k, int64_t n,
-                       std::vector<float> bias, bool relu)
-    : DnnlKernel(context, relu ? "own packed gemm + relu" : "own packed gemm"),
+                       std::vector<float> bias, Activation activation)
+    : DnnlKernel(context, activation == Activation::relu   ? "own packed gemm + relu"
+                          : activation == Activation::gelu ? "own packed gemm + gelu"
+                                                           : "own packed gemm"),
       m_(m),
       k_(k),
       n_(n),
       bias_(std::move(bias)),
-      relu_(relu),
+      activation_(activation),
       panels_(nullptr, std::free) {}
 
 void PackedGemm::run(const KernelArgs& args) {
@@ -109,7 +112,9 @@ void PackedGemm::run(const KernelArgs& args) {
     const int64_t first = panels * me / team, last = panels * (me + 1) / team;
     for (int64_t depth_at = 0; depth_at < k_; depth_at += kDepth) {
       const int64_t depth = std::min(kDepth, k_ - depth_at);
-      const bool accumulate = depth_at > 0, relu = relu_ && depth_at + depth == k_;
+      const bool accumulate = depth_at > 0, deepest = depth_at + depth == k_;
+      const bool relu = deepest && activation_ == Activation::relu;
+      const bool gelu = deepest && activation_ == Activation::gelu;
       for (int64_t row_at = 0; row_at < m_; row_at += kRowBlock) {
         const int64_t row_end = std::min(m_, row_at + kRowBlock);
         for (int64_t p = first; p < last; ++p) {
@@ -133,6 +138,7 @@ void PackedGemm::run(const KernelArgs& args) {
             if (cols == kColumns) {
               gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, c + r * n_ + col, n_, init,
                                             accumulate, relu);
+              if (gelu) gelu_rows(c + r * n_ + col, rows, kColumns, n_);
               continue;
             }
             // The last panel's columns past n: through a full tile here.
@@ -142,6 +148,7 @@ void PackedGemm::run(const KernelArgs& args) {
               std::memcpy(part + i * kColumns, c + (r + i) * n_ + col, cols * sizeof(float));
             gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, part, kColumns,
                                           init ? part_init : nullptr, accumulate, relu);
+            if (gelu) gelu_rows(part, rows, cols, kColumns);
             for (int64_t i = 0; i < rows; ++i)
               std::memcpy(c + (r + i) * n_ + col, part + i * kColumns, cols * sizeof(float));
           }
