@@ -118,7 +118,8 @@ class Planner {
     if (!result) return false;
     const int out = node.outputs[0];
     const Value& value = graph_.values[out];
-    if (value.consumers.empty() || graph_.is_graph_output(out)) return false;
+    if (value.consumers.empty() || graph_.is_graph_output(out) || element_count(value.shape) == 0)
+      return false;
     if (!node.is_view) chain.view_offset[index] = result->second;
     chain.layouts[out] = result->first;
     for (int c : value.consumers) {
@@ -153,8 +154,10 @@ class Planner {
     const Value& in = graph_.values[x];
     if (in.producer < 0 || graph_.nodes[in.producer].op != "MatMul" || !ours_(in.producer) ||
         in.consumers.size() != 1 || graph_.is_graph_output(x) || views_.layouts.count(x) ||
-        !in.has_shape || !graph_.values[y].has_shape || in.shape.size() < 2)
+        !in.has_shape || !graph_.values[y].has_shape || element_count(in.shape) == 0)
       return;
+    for (int v : graph_.nodes[in.producer].inputs)  // else no oneDNN matmul computes it
+      if (graph_.values[v].dtype != DType::f32 || graph_.values[v].shape.size() < 2) return;
     const std::vector<int64_t> perm = transpose_perm(node, in.shape.size());
     if (perm.size() != in.shape.size()) return;
     const std::vector<int64_t> out_strides = contiguous_strides(graph_.values[y].shape);
