@@ -120,6 +120,14 @@ TEST(CpuBackend, FusesGeluIntoTheProductAndEveryVariantMatchesTheReference) {
       ASSERT_NEAR(y[i], e[i], 1e-4 * (1 + std::abs(e[i]))) << kernel->implementation() << i;
   }
   EXPECT_GE(built, 3);
+
+  // Two cpu backends in turns of three nodes: the product's group ends inside the GELU.
+  CpuBackend first(CoreSet::all()), second(CoreSet::all());
+  GraphExecutor split(
+      graph, test::grouped_placement(graph, first, second, [](int g) { return g % 2; }), nullptr);
+  ReferenceBackend reference;
+  EXPECT_LT(test::worst_relative(GraphExecutor(graph, reference).run({input}), split.run({input})),
+            1e-4);
   EXPECT_EQ(own, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
 }
 

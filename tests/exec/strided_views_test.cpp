@@ -8,6 +8,7 @@
 #include "cos/onnx/builder.h"
 #include "cos/onnx/import.h"
 #include "exec/backend_checks.h"
+#include "support/host_device.h"
 
 namespace cosched {
 namespace {
@@ -52,6 +53,7 @@ Graph attention(int64_t tokens, int64_t heads, int64_t head_dim, bool relu_reads
 std::string step_ops(const GraphExecutor& executor) {
   std::string ops;
   for (const auto& step : executor.steps()) {
+    if (step.nodes.empty()) continue;  // a copy between host and device
     for (int n : step.nodes) ops += executor.graph().nodes[n].op + "+";
     ops.back() = ' ';
   }
@@ -106,6 +108,28 @@ TEST(StridedViews, ViewsCrossCpuBackendsAndUnfusedScales) {
     const auto in = inputs_of(graph);
     EXPECT_LT(test::worst_relative(expected.run(in), actual.run(in)), 1e-5) << step_ops(actual);
   }
+}
+
+// q, k and v computed on a device: the host gets a copy of each slice alone, so the cpu
+// backend copies them as before instead of reading them through strides over the product.
+TEST(StridedViews, NoViewsOfWhatADeviceComputes) {
+  Graph graph = attention(7, 2, 8, false);
+  int first_slice = 0;
+  while (graph.nodes[first_slice].op != "Slice") ++first_slice;
+  CpuBackend cpu(CoreSet::all());
+  test::HostAsDevice device(std::make_shared<test::DeviceMemory>());
+  MixedPlacement placement;
+  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
+    placement.backend.push_back(i < first_slice ? static_cast<Backend*>(&device) : &cpu);
+    placement.group.push_back(i < first_slice ? 0 : 1);
+  }
+  placement.group_before = {{false, true}, {false, false}};
+  ReferenceBackend reference;
+  GraphExecutor expected(graph, reference), actual(graph, placement, nullptr);
+  const std::string ops = step_ops(actual);
+  EXPECT_NE(ops.find("Slice"), std::string::npos) << ops;
+  const auto in = inputs_of(graph);
+  EXPECT_LT(test::worst_relative(expected.run(in), actual.run(in)), 1e-5) << ops;
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ class Planner {
       const Node& node = graph_.nodes[i];
       if (!copies(static_cast<int>(i)) || views_.view_offset.count(static_cast<int>(i))) continue;
       const int x = node.inputs[0];
-      if (!graph_.values[x].has_shape || views_.layouts.count(x)) continue;
+      if (!graph_.values[x].has_shape || views_.layouts.count(x) || !in_host_memory(x)) continue;
       StridedViews chain;
       const Shape& shape = graph_.values[x].shape;
       if (extend(static_cast<int>(i), {shape, contiguous_strides(shape)}, chain)) {
@@ -103,6 +103,16 @@ class Planner {
   }
 
  private:
+  // Whether `value` lies whole in host memory: a graph input, a constant, or written by a
+  // cpu backend. A device's value reaches the host as a copy of only what the view covers,
+  // which strides over the whole value would read past.
+  bool in_host_memory(int value) const {
+    int producer = graph_.values[value].producer;
+    while (producer >= 0 && graph_.nodes[producer].is_view)
+      producer = graph_.values[graph_.nodes[producer].inputs[0]].producer;
+    return producer < 0 || on_cpu_(producer);
+  }
+
   // A Transpose or Slice of f32 data that this backend would otherwise copy.
   bool copies(int index) const {
     const Node& node = graph_.nodes[index];
@@ -212,6 +222,8 @@ bool scales_a_product(const Graph& graph, const Node& scale, const Node& product
   if (graph.is_graph_output(out) || graph.values[out].consumers.size() != 1) return false;
   if (product.op != "MatMul" || product.inputs.size() != 2 || reads(product, out) != 1)
     return false;
+  // Of two activations (attention's): a product of weights keeps its own fusions (bias, GELU).
+  if (graph.constant_input(product, 0) || graph.constant_input(product, 1)) return false;
   return graph.values[scale.inputs[0]].dtype == DType::f32 &&
          graph.values[out].shape == graph.values[scale.inputs[0]].shape;
 }

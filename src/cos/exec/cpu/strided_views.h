@@ -42,7 +42,7 @@ std::vector<int64_t> restrided(const Shape& shape, const std::vector<int64_t>& s
                                const Shape& new_shape);
 
 // Whether `scale` is a Div or Mul of f32 data (its first input) by a constant scalar (its
-// second) whose result only `product`, a MatMul, reads, as one of its operands.
+// second) whose result only `product`, a MatMul of two activations, reads, as one operand.
 bool scales_a_product(const Graph& graph, const Node& scale, const Node& product);
 
 }  // namespace cosched
