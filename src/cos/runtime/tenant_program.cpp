@@ -55,7 +55,7 @@ TenantProgram::TenantProgram(const Problem& problem, const Plan& plan, int tenan
     unit_steps_[unit].push_back(s);
     step_unit_.push_back(unit);
   }
-  check_dependencies(sched);
+  check_dependencies(sched, placement.group_before);
   find_groups(sched, plan.placement[tenant], backends);
 }
 
@@ -107,13 +107,11 @@ std::vector<KernelArgs> TenantProgram::args_in(std::byte* arena, std::byte* devi
   return args;
 }
 
-void TenantProgram::check_dependencies(const SchedGraph& sched) const {
+void TenantProgram::check_dependencies(const SchedGraph& sched,
+                                       const std::vector<std::vector<bool>>& before) const {
   const Graph& graph = executor_->graph();
   const auto& steps = executor_->steps();
   const auto& root = executor_->memory().root;
-  // A view the cpu backend reads in place (strided_views.h) is a unit without steps, so a
-  // reader of it reads what an earlier unit wrote: ordered before it, through the view's.
-  const std::vector<std::vector<bool>> before = ordered_units(sched);
   std::vector<int> writer(graph.values.size(), -1);  // unit writing each value root
   for (size_t s = 0; s < steps.size(); ++s)
     for (int v : steps[s].access.writes)
@@ -123,6 +121,8 @@ void TenantProgram::check_dependencies(const SchedGraph& sched) const {
       if (v < 0) continue;
       const int from = writer[root[v]], to = step_unit_[s];
       if (from < 0 || from == to) continue;
+      // A view the cpu backend reads in place (strided_views.h) is a unit without steps: its
+      // reader reads what an earlier unit wrote, ordered before it through the view's unit.
       if (!before[from][to])
         fail("unit '{}' reads '{}' of unit '{}', which the plan does not order before it",
              sched.units[to].name, graph.values[v].name, sched.units[from].name);

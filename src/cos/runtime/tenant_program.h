@@ -47,7 +47,9 @@ class TenantProgram {
  private:
   // Every value a step reads from another unit's step must come from a unit the sched
   // graph says precedes it: else the runtime could run it too early.
-  void check_dependencies(const SchedGraph& graph) const;
+  // `before[a][b]`: the plan orders unit a before unit b (directly or through others).
+  void check_dependencies(const SchedGraph& graph,
+                          const std::vector<std::vector<bool>>& before) const;
 
   std::unique_ptr<GraphExecutor> executor_;
   // Fills head_, groups_, group_steps_ and waits_for_kernels_.

@@ -486,10 +486,8 @@ std::optional<int64_t> CpuBackend::view_offset(const Graph& graph, const Node& n
 }
 
 const dnnl::memory::desc* CpuBackend::blocked(const Graph& graph, int value) const {
-  int producer = graph.values[value].producer;
   // A view's layout is kept by the backend that planned the views it continues.
-  while (producer >= 0 && graph.nodes[producer].is_view)
-    producer = graph.values[graph.nodes[producer].inputs[0]].producer;
+  const int producer = producer_past_views(graph, value);
   if (producer < 0) return nullptr;
   auto* owner = dynamic_cast<const CpuBackend*>(compiled_by_.at(producer));
   if (!owner) return nullptr;

@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <optional>
 
+#include "cos/exec/reference/ref_util.h"
 #include "cos/graph/slice_window.h"
 
 namespace cosched {
 namespace {
-
-std::vector<int64_t> contiguous_strides(const Shape& shape) {
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
-  return strides;
-}
 
 std::vector<int64_t> transpose_perm(const Node& node, size_t rank) {
   std::vector<int64_t> perm = node.attr_ints("perm", {});
@@ -93,7 +88,7 @@ class Planner {
       if (!graph_.values[x].has_shape || views_.layouts.count(x) || !in_host_memory(x)) continue;
       StridedViews chain;
       const Shape& shape = graph_.values[x].shape;
-      if (extend(static_cast<int>(i), {shape, contiguous_strides(shape)}, chain)) {
+      if (extend(static_cast<int>(i), {shape, ref::strides_of(shape)}, chain)) {
         views_.view_offset.merge(chain.view_offset);
         views_.layouts.merge(chain.layouts);
       }
@@ -107,9 +102,7 @@ class Planner {
   // cpu backend. A device's value reaches the host as a copy of only what the view covers,
   // which strides over the whole value would read past.
   bool in_host_memory(int value) const {
-    int producer = graph_.values[value].producer;
-    while (producer >= 0 && graph_.nodes[producer].is_view)
-      producer = graph_.values[graph_.nodes[producer].inputs[0]].producer;
+    const int producer = producer_past_views(graph_, value);
     return producer < 0 || on_cpu_(producer);
   }
 
@@ -170,7 +163,7 @@ class Planner {
       if (graph_.values[v].dtype != DType::f32 || graph_.values[v].shape.size() < 2) return;
     const std::vector<int64_t> perm = transpose_perm(node, in.shape.size());
     if (perm.size() != in.shape.size()) return;
-    const std::vector<int64_t> out_strides = contiguous_strides(graph_.values[y].shape);
+    const std::vector<int64_t> out_strides = ref::strides_of(graph_.values[y].shape);
     StridedLayout layout{in.shape, std::vector<int64_t>(in.shape.size())};
     for (size_t k = 0; k < perm.size(); ++k) layout.strides[perm[k]] = out_strides[k];
     const size_t r = layout.strides.size();
@@ -190,7 +183,7 @@ class Planner {
 std::vector<int64_t> restrided(const Shape& shape, const std::vector<int64_t>& strides,
                                const Shape& new_shape) {
   if (element_count(shape) != element_count(new_shape)) return {};
-  if (element_count(shape) == 0 || shape.empty()) return contiguous_strides(new_shape);
+  if (element_count(shape) == 0 || shape.empty()) return ref::strides_of(new_shape);
   std::vector<int64_t> result(new_shape.size(), 1);
   int64_t view_d = static_cast<int64_t>(new_shape.size()) - 1;
   int64_t chunk_stride = strides.back(), tensor_count = 1, view_count = 1;
@@ -212,6 +205,13 @@ std::vector<int64_t> restrided(const Shape& shape, const std::vector<int64_t>& s
   }
   if (view_d != -1) return {};
   return result;
+}
+
+int producer_past_views(const Graph& graph, int value) {
+  int producer = graph.values[value].producer;
+  while (producer >= 0 && graph.nodes[producer].is_view)
+    producer = graph.values[graph.nodes[producer].inputs[0]].producer;
+  return producer;
 }
 
 bool scales_a_product(const Graph& graph, const Node& scale, const Node& product) {

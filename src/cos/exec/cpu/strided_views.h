@@ -41,6 +41,10 @@ StridedViews plan_strided_views(const Graph& graph, const std::function<bool(int
 std::vector<int64_t> restrided(const Shape& shape, const std::vector<int64_t>& strides,
                                const Shape& new_shape);
 
+// The node that writes the memory `value` lies in: its producer, or for a graph view (Reshape
+// and its kind) what the view's input lies in; -1 for graph inputs and constants.
+int producer_past_views(const Graph& graph, int value);
+
 // Whether `scale` is a Div or Mul of f32 data (its first input) by a constant scalar (its
 // second) whose result only `product`, a MatMul of two activations, reads, as one operand.
 bool scales_a_product(const Graph& graph, const Node& scale, const Node& product);
