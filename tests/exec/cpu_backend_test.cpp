@@ -135,7 +135,8 @@ TEST(CpuBackend, FusesGeluIntoTheProductAndEveryVariantMatchesTheReference) {
 // Mul. One step, and each variant, with oneDNN's swish post-op or with silu_in_place after the
 // primitive, gives the reference's result.
 // Our own GEMM over packed weights: rows left over after the 6-row tiles, columns past the
-// last whole 16-column panel, depth over one 256-deep slice, a bias, a Relu, none of them.
+// last whole 16-column panel, depth over one 256-deep slice, a bias, a Relu, none of them; and
+// an output over 1 MB, which takes the other order of the loops (with slices 768 deep).
 TEST(CpuBackend, OwnPackedGemmMatchesTheReference) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "the own GEMM needs AVX2 and FMA";
@@ -150,7 +151,8 @@ TEST(CpuBackend, OwnPackedGemmMatchesTheReference) {
   for (const Case& c : std::vector<Case>{{{1, 13, 300}, 37, "linear", false},
                                          {{7, 20}, 32, "Gemm", true},
                                          {{1, 600}, 5, "MatMul", false},
-                                         {{12, 16}, 48, "linear", true}}) {
+                                         {{12, 16}, 48, "linear", true},
+                                         {{261, 800}, 1030, "linear", true}}) {
     ModelBuilder b("gemm", 3);
     std::string x = b.input("x", c.x);
     std::vector<float> weights(c.x.back() * c.out);

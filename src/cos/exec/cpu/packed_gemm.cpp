@@ -20,6 +20,14 @@ constexpr int64_t kDepth = 256;  // of a panel slice: 16 KB, stays in L1 over th
 // of B's slice again, from memory for large weights, so the blocks are as large as L2 allows
 // (vit_b_16 on one core, five alternating pairs: 96-row blocks ran 1-10% slower, median 4%).
 constexpr int64_t kRowBlock = 240;
+// An output larger than this (half of a Zen 3's L2) would be read and written again from L3
+// for every 256-deep slice. Such products instead take blocks of four panels outermost and run
+// each tile of rows through slices up to 768 deep, reading the block's slice (192 KB) from L2:
+// vit_b_16's fc1 (197x768 by 768x3072, 2.4 MB of output) ran 5-8% faster on one core in three
+// interleaved runs, while products with outputs under 1 MB ran 0-5% slower that way.
+constexpr int64_t kOutputInL2 = 1 << 20;
+constexpr int64_t kDeepSlice = 768;
+constexpr int64_t kBlockPanels = 4;
 
 // Lines [part, part + 1) / parts of the `lines` 64-byte lines (16 floats each) at `slice`.
 inline void prefetch_share(const float* slice, int64_t lines, int64_t part, int64_t parts) {
@@ -71,7 +79,8 @@ std::unique_ptr<PackedGemm> PackedGemm::make(const DnnlContext& context, int64_t
   const int64_t panels = (n + kColumns - 1) / kColumns;
   const size_t bytes = static_cast<size_t>(panels * k * kColumns) * sizeof(float);
   gemm->panels_.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
-  gemm_tile::pack_panels(b, b_transposed, k, n, kDepth, gemm->panels_.get());
+  gemm->slice_depth_ = m * n * int64_t{sizeof(float)} > kOutputInL2 ? kDeepSlice : kDepth;
+  gemm_tile::pack_panels(b, b_transposed, k, n, gemm->slice_depth_, gemm->panels_.get());
   gemm->set_output_desc(plain_desc({m, n}));
   gemm->mark_packed(1);
   return gemm;
@@ -110,52 +119,80 @@ void PackedGemm::run(const KernelArgs& args) {
     }
     const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
     const int64_t first = panels * me / team, last = panels * (me + 1) / team;
-    for (int64_t depth_at = 0; depth_at < k_; depth_at += kDepth) {
-      const int64_t depth = std::min(kDepth, k_ - depth_at);
-      const bool accumulate = depth_at > 0, deepest = depth_at + depth == k_;
-      const bool relu = deepest && activation_ == Activation::relu;
-      const bool gelu = deepest && activation_ == Activation::gelu;
-      for (int64_t row_at = 0; row_at < m_; row_at += kRowBlock) {
-        const int64_t row_end = std::min(m_, row_at + kRowBlock);
-        for (int64_t p = first; p < last; ++p) {
-          const float* panel = panels_.get() + (depth_at * panels + p * depth) * kColumns;
-          const int64_t col = p * kColumns, cols = std::min(kColumns, n_ - col);
-          const float* init = bias_.empty() ? nullptr : bias_.data() + col;
-          const int64_t tiles_here = (row_end - row_at + kRows - 1) / kRows;
-          for (int64_t r = row_at; r < row_end; r += kRows) {
-            const int64_t rows = std::min(kRows, row_end - r);
-            // A share of the next panel's slice (right after this one) into L1 with each tile:
-            // from memory, the cold weights' first tile would wait for every line (3% in fc1).
-            if (p + 1 < last)
-              prefetch_share(panel + depth * kColumns, depth, (r - row_at) / kRows, tiles_here);
-            // The next tile's C rows, which it adds to: C is visited once per depth slice and
-            // is too large for L2 in the wide products, so each tile would start on a miss.
-            if (accumulate)
-              for (int64_t i = r + kRows; i < std::min(row_end, r + 2 * kRows); ++i)
-                for (int64_t half = 0; half < kColumns; half += 8)
-                  _mm_prefetch(reinterpret_cast<const char*>(c + i * n_ + col + half), _MM_HINT_T0);
-            const float* a_tile = packed_a + r * k_ + depth_at * rows;
-            if (cols == kColumns) {
-              gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, c + r * n_ + col, n_, init,
-                                            accumulate, relu);
-              if (gelu) gelu_rows(c + r * n_ + col, rows, kColumns, n_);
-              continue;
-            }
-            // The last panel's columns past n: through a full tile here.
-            float part[kRows * kColumns] = {}, part_init[kColumns] = {};
-            if (init) std::memcpy(part_init, init, cols * sizeof(float));
-            for (int64_t i = 0; i < rows && accumulate; ++i)
-              std::memcpy(part + i * kColumns, c + (r + i) * n_ + col, cols * sizeof(float));
-            gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, part, kColumns,
-                                          init ? part_init : nullptr, accumulate, relu);
-            if (gelu) gelu_rows(part, rows, cols, kColumns);
-            for (int64_t i = 0; i < rows; ++i)
-              std::memcpy(c + (r + i) * n_ + col, part + i * kColumns, cols * sizeof(float));
-          }
+    if (slice_depth_ == kDepth)
+      run_slices_outermost(packed_a, c, first, last);
+    else
+      run_blocks_outermost(packed_a, c, first, last);
+  }
+}
+
+void PackedGemm::run_slices_outermost(const float* packed_a, float* c, int64_t first,
+                                      int64_t last) const {
+  for (int64_t depth_at = 0; depth_at < k_; depth_at += kDepth) {
+    const int64_t depth = std::min(kDepth, k_ - depth_at);
+    for (int64_t row_at = 0; row_at < m_; row_at += kRowBlock) {
+      const int64_t row_end = std::min(m_, row_at + kRowBlock);
+      for (int64_t p = first; p < last; ++p) {
+        const float* panel = panel_slice(depth_at, p);
+        const int64_t col = p * kColumns, tiles_here = (row_end - row_at + kRows - 1) / kRows;
+        for (int64_t r = row_at; r < row_end; r += kRows) {
+          // A share of the next panel's slice (right after this one) into L1 with each tile:
+          // from memory, the cold weights' first tile would wait for every line (3% in fc1).
+          if (p + 1 < last)
+            prefetch_share(panel + depth * kColumns, depth, (r - row_at) / kRows, tiles_here);
+          // The next tile's C rows, which it adds to: C is visited once per depth slice and
+          // is too large for L2 in the wide products, so each tile would start on a miss.
+          if (depth_at > 0)
+            for (int64_t i = r + kRows; i < std::min(row_end, r + 2 * kRows); ++i)
+              for (int64_t half = 0; half < kColumns; half += 8)
+                _mm_prefetch(reinterpret_cast<const char*>(c + i * n_ + col + half), _MM_HINT_T0);
+          product_tile(packed_a, r, std::min(kRows, row_end - r), p, depth_at, c);
         }
       }
     }
   }
+}
+
+void PackedGemm::run_blocks_outermost(const float* packed_a, float* c, int64_t first,
+                                      int64_t last) const {
+  for (int64_t block = first; block < last; block += kBlockPanels)
+    for (int64_t depth_at = 0; depth_at < k_; depth_at += slice_depth_)
+      for (int64_t r = 0; r < m_; r += kRows)
+        for (int64_t p = block; p < std::min(last, block + kBlockPanels); ++p)
+          product_tile(packed_a, r, std::min(kRows, m_ - r), p, depth_at, c);
+}
+
+const float* PackedGemm::panel_slice(int64_t depth_at, int64_t p) const {
+  const int64_t panels = (n_ + kColumns - 1) / kColumns;
+  return panels_.get() + (depth_at * panels + p * std::min(slice_depth_, k_ - depth_at)) * kColumns;
+}
+
+void PackedGemm::product_tile(const float* packed_a, int64_t r, int64_t rows, int64_t p,
+                              int64_t depth_at, float* c) const {
+  const int64_t depth = std::min(slice_depth_, k_ - depth_at);
+  const bool accumulate = depth_at > 0, deepest = depth_at + depth == k_;
+  const bool relu = deepest && activation_ == Activation::relu;
+  const bool gelu = deepest && activation_ == Activation::gelu;
+  const float* panel = panel_slice(depth_at, p);
+  const float* a_tile = packed_a + r * k_ + depth_at * rows;
+  const int64_t col = p * kColumns, cols = std::min(kColumns, n_ - col);
+  const float* init = bias_.empty() ? nullptr : bias_.data() + col;
+  if (cols == kColumns) {
+    gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, c + r * n_ + col, n_, init,
+                                  accumulate, relu);
+    if (gelu) gelu_rows(c + r * n_ + col, rows, kColumns, n_);
+    return;
+  }
+  // The last panel's columns past n: through a full tile here.
+  float part[kRows * kColumns] = {}, part_init[kColumns] = {};
+  if (init) std::memcpy(part_init, init, cols * sizeof(float));
+  for (int64_t i = 0; i < rows && accumulate; ++i)
+    std::memcpy(part + i * kColumns, c + (r + i) * n_ + col, cols * sizeof(float));
+  gemm_tile::kTiles<true>[rows](a_tile, rows, panel, depth, part, kColumns,
+                                init ? part_init : nullptr, accumulate, relu);
+  if (gelu) gelu_rows(part, rows, cols, kColumns);
+  for (int64_t i = 0; i < rows; ++i)
+    std::memcpy(c + (r + i) * n_ + col, part + i * kColumns, cols * sizeof(float));
 }
 
 }  // namespace cosched

@@ -26,10 +26,20 @@ class PackedGemm : public DnnlKernel {
  private:
   PackedGemm(const DnnlContext& context, int64_t m, int64_t k, int64_t n, std::vector<float> bias,
              Activation activation);
+  // The two orders of the loops (packed_gemm.cpp says which suits which product), over the
+  // panels [first, last) and every row.
+  void run_slices_outermost(const float* packed_a, float* c, int64_t first, int64_t last) const;
+  void run_blocks_outermost(const float* packed_a, float* c, int64_t first, int64_t last) const;
+  // C's rows [r, r + rows) in panel p's columns, from B's slice at depth_at; then the
+  // activation, after the deepest slice.
+  void product_tile(const float* packed_a, int64_t r, int64_t rows, int64_t p, int64_t depth_at,
+                    float* c) const;
+  const float* panel_slice(int64_t depth_at, int64_t p) const;
   int64_t m_, k_, n_;
+  int64_t slice_depth_ = 0;
   std::vector<float> bias_;
   Activation activation_;
-  // B: [k / 256][n / 16][256][16] (the last slice shallower), 64-byte aligned
+  // B: [k / slice][n / 16][slice][16] (the last slice shallower), 64-byte aligned
   std::unique_ptr<float[], void (*)(void*)> panels_;
 };
 
