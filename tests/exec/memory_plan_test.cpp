@@ -51,7 +51,7 @@ TEST(MemoryPlan, ViewsExtendTheLifetimeOfWhatTheyAlias) {
 TEST(MemoryPlan, UnorderedStepsShareNothing) {
   Graph g = chain();
   std::vector<StepAccess> steps = {{{0}, {1}}, {{1}, {2}}, {{2}, {3}}};
-  MemoryPlan plan = plan_memory(g, steps, no_alias(g), [](int, int) { return false; });
+  MemoryPlan plan = plan_memory(g, steps, no_alias(g), {}, [](int, int) { return false; });
   EXPECT_EQ(plan.peak, plan.unshared);
 }
 
@@ -64,7 +64,7 @@ TEST(MemoryPlan, ConcurrentBranchesNeverShare) {
   g.outputs = {4};
   std::vector<StepAccess> steps = {{{0}, {1}}, {{1}, {2}}, {{1}, {3}}, {{2, 3}, {4}}};
   auto order = [](int a, int b) { return a == 0 ? b > 0 : b == 3 && a != 3; };
-  MemoryPlan plan = plan_memory(g, steps, no_alias(g), order);
+  MemoryPlan plan = plan_memory(g, steps, no_alias(g), {}, order);
   EXPECT_NE(plan.offset[2], plan.offset[3]);  // b and c are written at the same time
   EXPECT_LT(plan.peak, plan.unshared);        // yet x is reused once step 0 is done
   // Any two values that share memory are ordered: every use of one precedes the other's.

@@ -144,6 +144,7 @@ void GraphExecutor::compile(
   const size_t n_values = graph_.values.size();
   std::vector<int> alias(n_values);
   std::iota(alias.begin(), alias.end(), 0);
+  std::vector<int64_t> alias_offset(n_values, 0);
   std::vector<bool> done(graph_.nodes.size(), false);
   // Per constant: the node inputs not compiled yet, and whether it must stay (a graph output,
   // or read unpacked by a compiled kernel). Views never compile: what they alias stays.
@@ -168,8 +169,18 @@ void GraphExecutor::compile(
     const Node& head = graph_.nodes[i];
     if (viewed[i]) {
       alias[head.outputs[0]] = head.inputs[0];
+      alias_offset[head.outputs[0]] = head.view_offset;
       continue;
     }
+    if (may_write_in_place(static_cast<int>(i), compiled_by, alias))
+      if (auto offsets = compiled_by[i]->in_place_inputs(graph_, head)) {
+        for (size_t k = 0; k < head.inputs.size(); ++k) {
+          alias[head.inputs[k]] = head.outputs[0];
+          alias_offset[head.inputs[k]] = (*offsets)[k];
+        }
+        done[i] = true;
+        continue;
+      }
     ExecStep step;
     step.nodes = {static_cast<int>(i)};
     step.group = group_of(static_cast<int>(i));
@@ -215,9 +226,10 @@ void GraphExecutor::compile(
   }
   if (!backend_.on_host()) add_copy_steps(alias);
   if (device_) add_transfer_steps(alias);
+  alias_offset.resize(alias.size(), 0);  // the transfers' copies alias nothing
   std::vector<StepAccess> accesses;
   for (const auto& step : steps_) accesses.push_back(step.access);
-  memory_ = plan_memory(graph_, accesses, alias, order_of(steps_));
+  memory_ = plan_memory(graph_, accesses, alias, alias_offset, order_of(steps_));
   arena_ = static_cast<std::byte*>(
       backend_.allocate(std::max<int64_t>(memory_.peak, MemoryPlan::alignment)));
   if (device_)
@@ -234,6 +246,33 @@ void GraphExecutor::compile(
   }
   all_steps_.resize(steps_.size());
   std::iota(all_steps_.begin(), all_steps_.end(), size_t{0});
+}
+
+bool GraphExecutor::may_write_in_place(int node, const std::vector<Backend*>& compiled_by,
+                                       const std::vector<int>& alias) const {
+  const Node& n = graph_.nodes[node];
+  Backend* backend = compiled_by[node];
+  if (!backend->on_host() || n.outputs.size() != 1) return false;
+  // Everything that touches the memory is this backend's: no copy to a device reads it, and
+  // no other backend (or the fallback) reads a layout it did not choose.
+  auto all_here = [&](int value) {
+    const Value& v = graph_.values[value];
+    return std::all_of(v.consumers.begin(), v.consumers.end(),
+                       [&](int c) { return compiled_by[c] == backend; });
+  };
+  if (!all_here(n.outputs[0])) return false;
+  for (int v : n.inputs) {
+    if (v < 0 || alias[v] != v || graph_.is_graph_output(v) || graph_.values[v].is_constant() ||
+        std::count(n.inputs.begin(), n.inputs.end(), v) != 1 || !all_here(v))
+      return false;
+    // The last output of a step this backend compiled (not the fallback).
+    auto writes = [&](const ExecStep& step) {
+      return step.access.writes.size() == 1 && step.access.writes[0] == v;
+    };
+    auto step = std::find_if(steps_.begin(), steps_.end(), writes);
+    if (step == steps_.end() || step->fallback || step->runs_on != backend) return false;
+  }
+  return true;
 }
 
 GraphExecutor::~GraphExecutor() {

@@ -79,6 +79,15 @@ class Backend {
   virtual std::optional<int64_t> view_offset(const Graph& graph, const Node& node) const {
     return std::nullopt;
   }
+  // When `node` is reached in compile order, after the producers of its inputs (each the last
+  // output of a step this backend compiled): where in `node`'s output each input starts (bytes)
+  // when its producer may write it there, so that `node` has nothing left to do (a Concat whose
+  // inputs are whole runs of its output); else nullopt. The backend then keeps the output's
+  // layout as if it had compiled `node`.
+  virtual std::optional<std::vector<int64_t>> in_place_inputs(const Graph& graph,
+                                                              const Node& node) {
+    return std::nullopt;
+  }
   // Makes the calling thread ready to compile and run this backend's kernels (thread
   // count, pinning); called before compile() and before each graph run.
   virtual void bind_thread() {}

@@ -19,7 +19,8 @@ struct Buffer {
 }  // namespace
 
 MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
-                       const std::vector<int>& alias, const StepOrder& order) {
+                       const std::vector<int>& alias, const std::vector<int64_t>& alias_offset,
+                       const StepOrder& order) {
   const size_t n = graph.values.size();
   MemoryPlan plan;
   plan.offset.assign(n, -1);
@@ -81,10 +82,8 @@ MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
   for (const Buffer& buffer : buffers) plan.offset[buffer.value] = buffer.offset;
   plan.view_offset.assign(n, 0);
   for (size_t v = 0; v < n; ++v) {
-    for (int x = static_cast<int>(v); alias[x] != x; x = alias[x]) {
-      const int producer = graph.values[x].producer;
-      if (producer >= 0) plan.view_offset[v] += graph.nodes[producer].view_offset;
-    }
+    for (int x = static_cast<int>(v); alias[x] != x; x = alias[x])
+      if (!alias_offset.empty()) plan.view_offset[v] += alias_offset[x];
     const int64_t root_offset = plan.offset[plan.root[v]];
     if (plan.root[v] != static_cast<int>(v) && root_offset >= 0)
       plan.offset[v] = root_offset + plan.view_offset[v];

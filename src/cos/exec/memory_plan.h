@@ -39,8 +39,10 @@ inline bool sequential(int a, int b) {
 // while a step may still read it. Buffers are placed largest first at the lowest offset
 // free of the buffers they may not share with. A buffer written by a step never shares
 // memory with what the same step reads. `alias[v]` is the value whose buffer v shares
-// (zero-cost views), or v itself; a view starts its producer's view_offset bytes into it.
+// (zero-cost views, or inputs written in place into a node's output), or v itself; v starts
+// `alias_offset[v]` bytes into it (all zeros where empty).
 MemoryPlan plan_memory(const Graph& graph, const std::vector<StepAccess>& steps,
-                       const std::vector<int>& alias, const StepOrder& order = sequential);
+                       const std::vector<int>& alias, const std::vector<int64_t>& alias_offset = {},
+                       const StepOrder& order = sequential);
 
 }  // namespace cosched

@@ -67,6 +67,25 @@ std::unique_ptr<ConcatCopy> ConcatCopy::make(const DnnlContext& context,
   return kernel;
 }
 
+std::optional<std::vector<int64_t>> ConcatCopy::in_place_offsets(
+    const std::vector<memory::desc>& inputs, const memory::desc& dst, int axis) {
+  const int64_t stride = axis_stride(dst, axis);
+  if (stride == 0) return std::nullopt;
+  const memory::dims out_dims = dst.dims();
+  if (static_cast<int64_t>(dst.get_size()) != out_dims[axis] * stride * 4) return std::nullopt;
+  const auto& blocking = dst.data.format_desc.blocking;
+  const int64_t block = blocking.inner_nblks == 1 ? blocking.inner_blks[0] : 1;
+  std::vector<int64_t> offsets;
+  int64_t at = 0;
+  for (const memory::desc& input : inputs) {
+    const memory::dims dims = input.dims();
+    if (dims[axis] % block != 0 || input != along_axis(dst, dims, axis)) return std::nullopt;
+    offsets.push_back(at);
+    at += static_cast<int64_t>(input.get_size());
+  }
+  return offsets;
+}
+
 ConcatCopy::ConcatCopy(const DnnlContext& context, int64_t outer, std::vector<int64_t> run_bytes)
     : DnnlKernel(context, "copy runs"), outer_(outer), run_bytes_(std::move(run_bytes)) {
   out_run_bytes_ = std::accumulate(run_bytes_.begin(), run_bytes_.end(), int64_t{0});

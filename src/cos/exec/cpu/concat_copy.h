@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "cos/exec/cpu/dnnl_kernel.h"
@@ -24,6 +25,10 @@ class ConcatCopy : public DnnlKernel {
                                           const std::vector<dnnl::memory::desc>& inputs,
                                           const dnnl::memory::desc& dst, int axis);
   void run(const KernelArgs& args) override;
+  // Where each input starts in `dst` (bytes) when the copy would be one run per input, each
+  // already in its place's layout: then the inputs' producers can write them there instead.
+  static std::optional<std::vector<int64_t>> in_place_offsets(
+      const std::vector<dnnl::memory::desc>& inputs, const dnnl::memory::desc& dst, int axis);
 
  private:
   ConcatCopy(const DnnlContext& context, int64_t outer, std::vector<int64_t> run_bytes);

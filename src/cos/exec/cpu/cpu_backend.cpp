@@ -485,6 +485,22 @@ std::optional<int64_t> CpuBackend::view_offset(const Graph& graph, const Node& n
   return it->second;
 }
 
+std::optional<std::vector<int64_t>> CpuBackend::in_place_inputs(const Graph& graph,
+                                                                const Node& node) {
+  if (node.op != "Concat") return std::nullopt;
+  dnnl_ops::StoredLayouts io;
+  for (int v : node.inputs) {
+    if (graph.values[v].dtype != DType::f32) return std::nullopt;
+    io.inputs.push_back(stored(graph, v));
+  }
+  const int output = node.outputs[0];
+  io.free_output = layout_free(graph, output);
+  auto in_place = dnnl_ops::concat_in_place(graph, node, io);
+  if (!in_place) return std::nullopt;
+  if (in_place->first != plain_desc(graph.values[output].shape)) layouts_[output] = in_place->first;
+  return std::move(in_place->second);
+}
+
 const dnnl::memory::desc* CpuBackend::blocked(const Graph& graph, int value) const {
   // A view's layout is kept by the backend that planned the views it continues.
   const int producer = producer_past_views(graph, value);

@@ -30,6 +30,11 @@ class CpuBackend : public Backend {
   // Plans the strided views (strided_views.h) of the nodes this backend compiles.
   void begin(const Graph& graph, const std::vector<Backend*>& compiled_by) override;
   std::optional<int64_t> view_offset(const Graph& graph, const Node& node) const override;
+  // A Concat of inputs that are whole runs of its output (batch 1, on channels, plain or in
+  // whole channel blocks): the convolutions write their outputs in place and nothing copies
+  // (squeezenet's eight concats took 0.8 ms of 8.7 on two threads).
+  std::optional<std::vector<int64_t>> in_place_inputs(const Graph& graph,
+                                                      const Node& node) override;
   const CoreSet& cores() const { return cores_; }
 
  private:

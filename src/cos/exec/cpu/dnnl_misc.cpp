@@ -239,18 +239,43 @@ std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& grap
   }
 }
 
+namespace {
+
+// The layouts a Concat may leave its output in, first choice first: its first input's where
+// that is plain-strided and the output may take it, else plain.
+std::vector<memory::desc> concat_outputs(const Graph& graph, const Node& node,
+                                         const StoredLayouts& io) {
+  const Shape& y = shape_of(graph, node.outputs[0]);
+  std::vector<memory::desc> outputs;
+  if (io.free_output) outputs.push_back(same_layout(io.inputs[0], to_dims(y)));
+  outputs.push_back(plain_desc(y));
+  return outputs;
+}
+
+int64_t concat_axis(const Graph& graph, const Node& node) {
+  const int64_t axis = node.attr_int("axis", 0);
+  return axis < 0 ? axis + static_cast<int64_t>(shape_of(graph, node.outputs[0]).size()) : axis;
+}
+
+}  // namespace
+
+std::optional<std::pair<memory::desc, std::vector<int64_t>>> concat_in_place(
+    const Graph& graph, const Node& node, const StoredLayouts& io) {
+  const int axis = static_cast<int>(concat_axis(graph, node));
+  for (const memory::desc& out : concat_outputs(graph, node, io))
+    if (auto offsets = ConcatCopy::in_place_offsets(io.inputs, out, axis))
+      return std::pair{out, std::move(*offsets)};
+  return std::nullopt;
+}
+
 std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph, const Node& node,
                                    const StoredLayouts& io) {
   const Shape& y = shape_of(graph, node.outputs[0]);
-  int64_t axis = node.attr_int("axis", 0);
-  if (axis < 0) axis += static_cast<int64_t>(y.size());
-  // Each input in its stored layout; the output in the first input's when it may.
-  std::vector<memory::desc> descs = io.inputs;
+  const int64_t axis = concat_axis(graph, node);
+  // Each input in its stored layout; copies of runs where the output's layout allows them.
+  const std::vector<memory::desc>& descs = io.inputs;
   const memory::desc plain_y = plain_desc(y);
-  // Copies in the first input's layout where it is plain-strided and the output may take it,
-  // else in plain.
-  for (const memory::desc& out : {same_layout(descs[0], to_dims(y)), plain_y}) {
-    if (!io.free_output && out != plain_y) continue;
+  for (const memory::desc& out : concat_outputs(graph, node, io)) {
     if (auto copy = ConcatCopy::make(context, descs, out, static_cast<int>(axis))) {
       copy->set_output_desc(out);
       return copy;

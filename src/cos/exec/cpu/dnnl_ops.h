@@ -80,6 +80,10 @@ std::unique_ptr<DnnlKernel> binary(const DnnlContext& context, const Graph& grap
                                    const StoredLayouts& io);
 std::unique_ptr<DnnlKernel> concat(const DnnlContext& context, const Graph& graph, const Node& node,
                                    const StoredLayouts& io);
+// The output layout and where each input starts in it (bytes) when the Concat's inputs, as
+// `io` stores them, are whole runs of its output that their producers can write in place.
+std::optional<std::pair<dnnl::memory::desc, std::vector<int64_t>>> concat_in_place(
+    const Graph& graph, const Node& node, const StoredLayouts& io);
 std::unique_ptr<DnnlKernel> softmax(const DnnlContext& context, const Graph& graph,
                                     const Node& node);
 std::unique_ptr<DnnlKernel> reduce_mean(const DnnlContext& context, const Graph& graph,
