@@ -1,5 +1,7 @@
 #include "cos/exec/cpu/fast_softmax.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -67,9 +69,57 @@ __attribute__((always_inline)) inline void softmax_row(const float* in, float* o
   std::memcpy(out + whole, &scaled_tail, rest * sizeof(float));
 }
 
+__attribute__((target("avx2,fma"))) inline float max_of(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+__attribute__((target("avx2,fma"))) inline float sum_of(__m256 v) {
+  __m128 m = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 exp_of_difference(__m256 x, __m256 max) {
+  return (__m256)fast_exp::exp_nonpositive((Floats)_mm256_sub_ps(x, max));
+}
+
+// softmax_row in AVX2 registers: the tail through masked loads and stores, the lanes reduced
+// in registers and the sum in two chains; the generic row's tail and lane reductions went
+// through memory. vit_b_16's 12x197x197 on one core, seven interleaved rounds: 0.37-0.43 ms
+// against 0.40-0.49 with 12 cold copies, 0.024-0.029 against 0.027-0.034 for 200 rows hot.
 __attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* in, float* out,
                                                           int64_t len) {
-  softmax_row(in, out, len);
+  const int64_t whole = len / kLanes * kLanes, rest = len - whole;
+  const __m256i in_tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(rest)),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m256 tail =
+      _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_maskload_ps(in + whole, in_tail),
+                       _mm256_castsi256_ps(in_tail));
+  __m256 top = tail;
+  for (int64_t i = 0; i < whole; i += kLanes) top = _mm256_max_ps(top, _mm256_loadu_ps(in + i));
+  const __m256 max = _mm256_set1_ps(max_of(top));
+  const __m256 tail_exp = exp_of_difference(tail, max);
+  __m256 sum = tail_exp, other_sum = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 2 * kLanes <= whole; i += 2 * kLanes) {
+    const __m256 e = exp_of_difference(_mm256_loadu_ps(in + i), max);
+    const __m256 next = exp_of_difference(_mm256_loadu_ps(in + i + kLanes), max);
+    sum = _mm256_add_ps(sum, e);
+    other_sum = _mm256_add_ps(other_sum, next);
+    _mm256_storeu_ps(out + i, e);
+    _mm256_storeu_ps(out + i + kLanes, next);
+  }
+  if (i < whole) {
+    const __m256 e = exp_of_difference(_mm256_loadu_ps(in + i), max);
+    sum = _mm256_add_ps(sum, e);
+    _mm256_storeu_ps(out + i, e);
+  }
+  const __m256 scale = _mm256_set1_ps(1.0f / sum_of(_mm256_add_ps(sum, other_sum)));
+  for (i = 0; i < whole; i += kLanes)
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(out + i), scale));
+  _mm256_maskstore_ps(out + whole, in_tail, _mm256_mul_ps(tail_exp, scale));
 }
 
 void softmax_row_plain(const float* in, float* out, int64_t len) {
