@@ -230,9 +230,7 @@ Tensor slice(const Node& node, const std::vector<const Tensor*>& inputs, int ops
 
 Tensor transpose(const Node& node, const Tensor& data) {
   int64_t rank = static_cast<int64_t>(data.shape.size());
-  std::vector<int64_t> perm(rank);
-  std::iota(perm.rbegin(), perm.rend(), 0);
-  perm = node.attr_ints("perm", perm);
+  const std::vector<int64_t> perm = node.transpose_perm(data.shape.size());
   std::vector<int64_t> sorted = perm;
   std::sort(sorted.begin(), sorted.end());
   for (int64_t d = 0; d < rank; ++d) {

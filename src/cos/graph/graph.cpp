@@ -47,6 +47,13 @@ const Tensor* Node::attr_tensor(const std::string& key) const {
   return find_attr<Tensor>(*this, key);
 }
 
+std::vector<int64_t> Node::transpose_perm(size_t rank) const {
+  std::vector<int64_t> perm = attr_ints("perm");
+  if (perm.empty())
+    for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+  return perm;
+}
+
 int Graph::add_value(Value value) {
   values.push_back(std::move(value));
   return static_cast<int>(values.size()) - 1;

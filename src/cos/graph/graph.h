@@ -46,6 +46,8 @@ struct Node {
   std::vector<int64_t> attr_ints(const std::string& key,
                                  const std::vector<int64_t>& fallback = {}) const;
   const Tensor* attr_tensor(const std::string& key) const;
+  // A Transpose's perm: its attribute, or the `rank` dims reversed (ONNX's default).
+  std::vector<int64_t> transpose_perm(size_t rank) const;
 };
 
 // The op IR: plain data, passes are free functions. After link(), nodes are in

@@ -206,9 +206,7 @@ bool keeps_element_order(const Graph& graph, const Node& node) {
   const Value& in = graph.values[node.inputs[0]];
   if (!in.has_shape) return false;
   const Shape& x = in.shape;
-  std::vector<int64_t> perm = node.attr_ints("perm", {});
-  if (perm.empty())  // the default: the dimensions reversed
-    for (int64_t d = static_cast<int64_t>(x.size()) - 1; d >= 0; --d) perm.push_back(d);
+  const std::vector<int64_t> perm = node.transpose_perm(x.size());
   if (perm.size() != x.size()) return false;
   int64_t last = -1;
   for (int64_t d : perm) {

@@ -348,9 +348,7 @@ std::unique_ptr<DnnlKernel> transpose(const DnnlContext& context, const Graph& g
   const Shape& x = shape_of(graph, node.inputs[0]);
   const Shape& y = shape_of(graph, node.outputs[0]);
   if (y.empty()) return nullptr;
-  std::vector<int64_t> perm = node.attr_ints("perm");
-  if (perm.empty())
-    for (size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
+  const std::vector<int64_t> perm = node.transpose_perm(x.size());
   // The input read in output order: dims of y, strides of x permuted.
   memory::dims in_strides(x.size(), 1), read(y.size());
   for (size_t i = x.size(); i-- > 1;) in_strides[i - 1] = in_strides[i] * x[i];

@@ -9,13 +9,6 @@
 namespace cosched {
 namespace {
 
-std::vector<int64_t> transpose_perm(const Node& node, size_t rank) {
-  std::vector<int64_t> perm = node.attr_ints("perm", {});
-  if (perm.empty())
-    for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
-  return perm;
-}
-
 // How many times `value` is an input of `node`.
 int64_t reads(const Node& node, int value) {
   return std::count(node.inputs.begin(), node.inputs.end(), value);
@@ -40,7 +33,7 @@ std::optional<std::pair<StridedLayout, int64_t>> through(const Graph& graph, con
   if (!out.has_shape || node.outputs.size() != 1) return std::nullopt;
   const size_t rank = in.dims.size();
   if (node.op == "Transpose") {
-    const std::vector<int64_t> perm = transpose_perm(node, rank);
+    const std::vector<int64_t> perm = node.transpose_perm(rank);
     if (perm.size() != rank) return std::nullopt;
     StridedLayout layout{out.shape, {}};
     for (int64_t d : perm) {
@@ -161,7 +154,7 @@ class Planner {
       return;
     for (int v : graph_.nodes[in.producer].inputs)  // else no oneDNN matmul computes it
       if (graph_.values[v].dtype != DType::f32 || graph_.values[v].shape.size() < 2) return;
-    const std::vector<int64_t> perm = transpose_perm(node, in.shape.size());
+    const std::vector<int64_t> perm = node.transpose_perm(in.shape.size());
     if (perm.size() != in.shape.size()) return;
     const std::vector<int64_t> out_strides = ref::strides_of(graph_.values[y].shape);
     StridedLayout layout{in.shape, std::vector<int64_t>(in.shape.size())};

@@ -80,9 +80,7 @@ std::unique_ptr<Kernel> strided(CudaContext& context, const Graph& graph, const 
 
 std::unique_ptr<Kernel> transpose(CudaContext& context, const Graph& graph, const Node& node) {
   const Shape& x = ref::shape_of(graph, node.inputs[0]);
-  std::vector<int64_t> perm = node.attr_ints("perm", {});
-  if (perm.empty())
-    for (size_t d = 0; d < x.size(); ++d) perm.push_back(static_cast<int64_t>(x.size() - 1 - d));
+  const std::vector<int64_t> perm = node.transpose_perm(x.size());
   const Shape in_strides = ref::strides_of(x);
   Shape strides;
   for (int64_t p : perm) strides.push_back(in_strides.at(ref::normalize_axis(node, p, x.size())));

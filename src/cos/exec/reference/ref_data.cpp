@@ -45,9 +45,7 @@ std::unique_ptr<Kernel> concat(const Graph& graph, const Node& node) {
 std::unique_ptr<Kernel> transpose(const Graph& graph, const Node& node) {
   const Shape& x = shape_of(graph, node.inputs[0]);
   const Shape& y = shape_of(graph, node.outputs[0]);
-  std::vector<int64_t> perm = node.attr_ints("perm");
-  if (perm.empty())
-    for (size_t i = x.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
+  const std::vector<int64_t> perm = node.transpose_perm(x.size());
   Shape in_strides = strides_of(x), read(y.size());
   for (size_t i = 0; i < y.size(); ++i) read[i] = in_strides[perm[i]];
   std::vector<Shape> strides = {read, strides_of(y)};
