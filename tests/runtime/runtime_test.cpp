@@ -10,6 +10,7 @@
 #include "cos/common/error.h"
 #include "cos/exec/backends.h"
 #include "cos/exec/cpu/core_set.h"
+#include "cos/exec/cpu/cpu_backend.h"
 #include "cos/exec/graph_executor.h"
 #include "cos/exec/reference/reference_backend.h"
 #include "cos/models/builtin.h"
@@ -377,6 +378,28 @@ std::string gather_model(const test::TempDir& dir) {
   const std::string path = dir.file("lookup.onnx");
   b.save(path);
   return path;
+}
+
+// squeezenet's fire module whose 1x1 expand is also pooled on its own: the concat's inputs are
+// written in place into one buffer by two units, and the extra pool, ordered after the 1x1
+// expand alone, reads the bytes that unit wrote (the plan needs no order after the other).
+TEST(TenantProgram, AReaderOfAConcatInputWrittenInPlaceWaitsForItsWriterOnly) {
+  test::TempDir dir;
+  ModelBuilder b("fire", 13);
+  std::string squeeze = b.relu(b.conv(b.input("x", {1, 8, 10, 10}), 8, 1));
+  std::string one = b.relu(b.conv(squeeze, 16, 1));
+  std::string three = b.relu(b.conv(squeeze, 16, 3));
+  b.output(b.max_pool(b.concat({one, three}, 1), 2, 2));
+  b.output(b.max_pool(one, 2, 2));
+  const std::string path = dir.file("fire.onnx");
+  b.save(path);
+  auto [problem, plan] = plan_models({path}, "model");
+  CpuBackend first(CoreSet::all()), second(CoreSet::all());
+  ReferenceBackend reference;
+  TenantProgram program(problem, plan, 0, {&first, &second}, reference);
+  const GraphExecutor& executor = program.executor();
+  for (const auto& step : executor.steps())
+    for (int n : step.nodes) EXPECT_NE(executor.graph().nodes[n].op, "Concat");
 }
 
 TEST(Runtime, AFailingRequestFailsAloneAndEveryRequestIsAccountedFor) {

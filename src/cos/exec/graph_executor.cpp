@@ -37,6 +37,13 @@ size_t closed_prefix(const Graph& graph, const std::vector<int>& group) {
   return 1;
 }
 
+// Whether every offset keeps the alignment the memory plan gives every buffer (kernels may
+// rely on it).
+bool aligned(const std::vector<int64_t>& offsets) {
+  return std::all_of(offsets.begin(), offsets.end(),
+                     [](int64_t offset) { return offset % MemoryPlan::alignment == 0; });
+}
+
 // Whether every input of `next` from outside `group` is ready before the group's head runs.
 bool inputs_ready(const Graph& graph, const std::vector<int>& group, const Node& next,
                   const std::vector<bool>& viewed) {
@@ -173,7 +180,8 @@ void GraphExecutor::compile(
       continue;
     }
     if (may_write_in_place(static_cast<int>(i), compiled_by, alias))
-      if (auto offsets = compiled_by[i]->in_place_inputs(graph_, head)) {
+      if (auto offsets = compiled_by[i]->in_place_inputs(graph_, head);
+          offsets && aligned(*offsets)) {
         for (size_t k = 0; k < head.inputs.size(); ++k) {
           alias[head.inputs[k]] = head.outputs[0];
           alias_offset[head.inputs[k]] = (*offsets)[k];
@@ -254,11 +262,14 @@ bool GraphExecutor::may_write_in_place(int node, const std::vector<Backend*>& co
   Backend* backend = compiled_by[node];
   if (!backend->on_host() || n.outputs.size() != 1) return false;
   // Everything that touches the memory is this backend's: no copy to a device reads it, and
-  // no other backend (or the fallback) reads a layout it did not choose.
+  // no other backend (or the fallback, for a node it does not support) reads a layout it did
+  // not choose.
   auto all_here = [&](int value) {
     const Value& v = graph_.values[value];
-    return std::all_of(v.consumers.begin(), v.consumers.end(),
-                       [&](int c) { return compiled_by[c] == backend; });
+    return std::all_of(v.consumers.begin(), v.consumers.end(), [&](int c) {
+      return compiled_by[c] == backend &&
+             (graph_.nodes[c].is_view || backend->supports(graph_, graph_.nodes[c]));
+    });
   };
   if (!all_here(n.outputs[0])) return false;
   for (int v : n.inputs) {

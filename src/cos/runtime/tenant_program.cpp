@@ -111,21 +111,37 @@ void TenantProgram::check_dependencies(const SchedGraph& sched,
                                        const std::vector<std::vector<bool>>& before) const {
   const Graph& graph = executor_->graph();
   const auto& steps = executor_->steps();
-  const auto& root = executor_->memory().root;
-  std::vector<int> writer(graph.values.size(), -1);  // unit writing each value root
+  const MemoryPlan& memory = executor_->memory();
+  // Per root buffer: the units that write it and the bytes each writes. Several units write
+  // parts of one buffer where a Concat's inputs are written in place, and a reader waits only
+  // for the writers of the bytes it reads (a view starts inside what it views).
+  struct Write {
+    int unit;
+    int64_t begin, end;
+  };
+  std::vector<std::vector<Write>> writes(graph.values.size());
+  auto bytes_of = [&](int v) {
+    return std::pair{memory.offset[v], memory.offset[v] + graph.values[v].bytes()};
+  };
   for (size_t s = 0; s < steps.size(); ++s)
     for (int v : steps[s].access.writes)
-      if (v >= 0) writer[root[v]] = step_unit_[s];
+      if (v >= 0 && memory.offset[v] >= 0) {
+        const auto [begin, end] = bytes_of(v);
+        writes[memory.root[v]].push_back({step_unit_[s], begin, end});
+      }
   for (size_t s = 0; s < steps.size(); ++s)
     for (int v : steps[s].access.reads) {
-      if (v < 0) continue;
-      const int from = writer[root[v]], to = step_unit_[s];
-      if (from < 0 || from == to) continue;
-      // A view the cpu backend reads in place (strided_views.h) is a unit without steps: its
-      // reader reads what an earlier unit wrote, ordered before it through the view's unit.
-      if (!before[from][to])
-        fail("unit '{}' reads '{}' of unit '{}', which the plan does not order before it",
-             sched.units[to].name, graph.values[v].name, sched.units[from].name);
+      if (v < 0 || memory.offset[v] < 0) continue;
+      const auto [begin, end] = bytes_of(v);
+      const int to = step_unit_[s];
+      for (const Write& w : writes[memory.root[v]]) {
+        if (w.unit == to || w.end <= begin || end <= w.begin) continue;
+        // A view the cpu backend reads in place (strided_views.h) is a unit without steps: its
+        // reader reads what an earlier unit wrote, ordered before it through the view's unit.
+        if (!before[w.unit][to])
+          fail("unit '{}' reads '{}' of unit '{}', which the plan does not order before it",
+               sched.units[to].name, graph.values[v].name, sched.units[w.unit].name);
+      }
     }
 }
 

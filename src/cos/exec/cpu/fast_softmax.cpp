@@ -94,9 +94,11 @@ __attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* in, float
   const int64_t whole = len / kLanes * kLanes, rest = len - whole;
   const __m256i in_tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(rest)),
                                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  const __m256 tail =
-      _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_maskload_ps(in + whole, in_tail),
-                       _mm256_castsi256_ps(in_tail));
+  // No access past a row that ends on a whole vector, not even a masked-off one.
+  const __m256 tail = rest == 0 ? _mm256_set1_ps(-INFINITY)
+                                : _mm256_blendv_ps(_mm256_set1_ps(-INFINITY),
+                                                   _mm256_maskload_ps(in + whole, in_tail),
+                                                   _mm256_castsi256_ps(in_tail));
   __m256 top = tail;
   for (int64_t i = 0; i < whole; i += kLanes) top = _mm256_max_ps(top, _mm256_loadu_ps(in + i));
   const __m256 max = _mm256_set1_ps(max_of(top));
@@ -119,7 +121,7 @@ __attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* in, float
   const __m256 scale = _mm256_set1_ps(1.0f / sum_of(_mm256_add_ps(sum, other_sum)));
   for (i = 0; i < whole; i += kLanes)
     _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(out + i), scale));
-  _mm256_maskstore_ps(out + whole, in_tail, _mm256_mul_ps(tail_exp, scale));
+  if (rest > 0) _mm256_maskstore_ps(out + whole, in_tail, _mm256_mul_ps(tail_exp, scale));
 }
 
 void softmax_row_plain(const float* in, float* out, int64_t len) {
