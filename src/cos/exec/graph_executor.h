@@ -84,12 +84,12 @@ class GraphExecutor {
   // are all compiled and all packed it (so a large model's weights are not held twice).
   void release_packed_constants(const ExecStep& step, std::vector<int>& pending,
                                 std::vector<bool>& kept);
-  // For a device backend: a copy step per graph input (first) and output (last).
   // Whether the producers of `node`'s inputs may write them into its output (the backend
   // decides where; see Backend::in_place_inputs): each a step's only output, no graph input
   // or output, aliasing nothing, and every producer and reader compiled by node's backend.
   bool may_write_in_place(int node, const std::vector<Backend*>& compiled_by,
                           const std::vector<int>& alias) const;
+  // For a device backend: a copy step per graph input (first) and output (last).
   void add_copy_steps(const std::vector<int>& alias);
   // For a mixed placement with a device backend: the copy steps between host and device
   // values, and the values they write (appended to the graph).

@@ -163,8 +163,7 @@ void PackedGemm::run_blocks_outermost(const float* packed_a, float* c, int64_t f
 }
 
 const float* PackedGemm::panel_slice(int64_t depth_at, int64_t p) const {
-  const int64_t panels = (n_ + kColumns - 1) / kColumns;
-  return panels_.get() + (depth_at * panels + p * std::min(slice_depth_, k_ - depth_at)) * kColumns;
+  return panels_.get() + gemm_tile::panel_offset(k_, n_, slice_depth_, depth_at, p * kColumns);
 }
 
 void PackedGemm::product_tile(const float* packed_a, int64_t r, int64_t rows, int64_t p,
