@@ -108,6 +108,34 @@ TEST(Profiler, MeasuresEachCpuProcessorsStalls) {
   EXPECT_EQ(back.stall_ms, cpu.stall_ms);
 }
 
+// Each cpu processor's worker, handed a unit from the other's core after idle spells, starts
+// it later than a busy one would by a delay per spell (0 or more, where the machine wakes it
+// at once).
+TEST(Profiler, MeasuresEachCpuProcessorsWakeUp) {
+  const Fixture& f = fixture();
+  const Profile profile = profile_models(
+      test::cpu_platform(2), f.models,
+      {.runs = 1, .warmup = 1, .passes = 1, .concurrency = false, .stall_seconds = 0});
+  for (const Processor& cpu : profile.platform.processors) {
+    EXPECT_EQ(cpu.wake_idle_ms, (std::vector<double>{0.1, 0.2, 0.5, 1, 2, 5})) << cpu.id;
+    ASSERT_EQ(cpu.wake_delay_ms.size(), 6u) << cpu.id;
+    for (double ms : cpu.wake_delay_ms) {
+      EXPECT_GE(ms, 0) << cpu.id;
+      EXPECT_LT(ms, 50) << cpu.id;  // a wake-up, not a lost thread
+    }
+  }
+  const Processor back = profile_from_json(to_json(profile)).platform.processors[1];
+  EXPECT_EQ(back.wake_delay_ms, profile.platform.processors[1].wake_delay_ms);
+  const Profile without = profile_models(test::cpu_platform(2), f.models,
+                                         {.runs = 1,
+                                          .warmup = 1,
+                                          .passes = 1,
+                                          .concurrency = false,
+                                          .stall_seconds = 0,
+                                          .wake = false});
+  EXPECT_TRUE(without.platform.processors[0].wake_idle_ms.empty());
+}
+
 TEST(Profiler, JsonRoundTrip) {
   const Profile& profile = fixture().profile;
   nlohmann::json json = to_json(profile);
@@ -165,8 +193,12 @@ TEST(Profiler, MeasuredLinksAndHandoffReachThePlatform) {
   profile.platform.processors[0].jitter = {0.9, 1, 1.4};
   profile.platform.processors[0].stalls_per_s = 4;
   profile.platform.processors[0].stall_ms = {0.2, 3};
+  profile.platform.processors[0].wake_idle_ms = {0.5, 2};
+  profile.platform.processors[0].wake_delay_ms = {0.01, 0.04};
   Platform platform = fixture().platform;
   apply_profile_measurements(profile, platform);
+  EXPECT_EQ(platform.processors[0].wake_delay_ms, (std::vector<double>{0.01, 0.04}));
+  EXPECT_EQ(platform.processors[0].wake_idle_ms, (std::vector<double>{0.5, 2}));
   EXPECT_EQ(platform.processors[0].jitter, (std::vector<double>{0.9, 1, 1.4}));
   EXPECT_EQ(platform.processors[0].stalls_per_s, 4);
   EXPECT_EQ(platform.processors[0].stall_ms, (std::vector<double>{0.2, 3}));

@@ -185,6 +185,52 @@ TEST(Simulator, StallsDelayEveryRequestQueuedOnTheProcessor) {
   EXPECT_GT(stalled.tenants[0].p99_ms, 8.0);  // four requests wait out each stall
 }
 
+// A worker that sat idle wakes before it starts: a over 1 ms on cpu:0, b over 2 ms on cpu:1,
+// one client. Each request finds cpu:0 idle for 3 ms and cpu:1 for 2 ms, both past the last
+// point (1 ms idle: 0.25 ms later), so it takes 0.5 ms longer.
+TEST(Simulator, AProcessorThatSatIdleStartsAfterItsWakeUp) {
+  Platform platform = test::cpu_platform(2, 0.5);
+  Problem problem = make_problem(
+      platform, {make_tenant("t", platform, {{"a", {1, 1}}, {"b", {2, 2}}}, {{0, 1}})});
+  const Plan plan = place(problem, {{0, 1}});
+  EXPECT_NEAR(simulate(problem, plan, closed(1)).tenants[0].p50_ms, 4.0, 1e-9);
+  EXPECT_NEAR(simulate(problem, plan).period_ms, 2.0, 1e-9);
+  for (Processor& p : problem.platform.processors) {
+    p.wake_idle_ms = {0.5, 1};
+    p.wake_delay_ms = {0.2, 0.25};
+  }
+  const SimResult woken = simulate(problem, plan, closed(1));
+  EXPECT_NEAR(woken.tenants[0].p50_ms, 4.5, 1e-9);
+  EXPECT_NEAR(woken.utilisation[1], 2 / 4.5, 0.01);  // waking is not work
+  // Saturated, the tenant's two contexts hold a request on each processor. The next one's a
+  // now starts after cpu:0 wakes, and b after it, so cpu:1 waits between b's (none without
+  // the wake-up: the next b is ready as the last one ends).
+  const double period = simulate(problem, plan).period_ms;
+  EXPECT_GT(period, 2.1);
+  EXPECT_LT(period, 2.5);
+}
+
+TEST(Processor, WakeDelayIsLinearBetweenTheMeasuredPoints) {
+  Processor p{.id = "cpu:0", .kind = "cpu"};
+  EXPECT_EQ(p.wake_delay_after(3), 0);  // none measured
+  p.wake_idle_ms = {0.5, 1};
+  p.wake_delay_ms = {0.2, 0.25};
+  EXPECT_DOUBLE_EQ(p.wake_delay_after(0), 0);
+  EXPECT_DOUBLE_EQ(p.wake_delay_after(0.25), 0.1);  // from no delay at no idle
+  EXPECT_DOUBLE_EQ(p.wake_delay_after(0.75), 0.225);
+  EXPECT_DOUBLE_EQ(p.wake_delay_after(9), 0.25);
+  Platform platform = test::cpu_platform(1);
+  platform.processors[0].wake_idle_ms = {1, 0.5};
+  platform.processors[0].wake_delay_ms = {0.1, 0.2};
+  EXPECT_THROW(platform.finalize(), Error);  // idle spells out of order
+  platform.processors[0].wake_idle_ms = {0.5};
+  EXPECT_THROW(platform.finalize(), Error);  // one delay too many
+  platform.processors[0].wake_delay_ms = {0.1};
+  platform.finalize();
+  EXPECT_EQ(platform_from_json(to_json(platform)).processors[0].wake_delay_ms,
+            (std::vector<double>{0.1}));
+}
+
 TEST(Simulator, WeightsScaleTheRound) {
   Platform platform = test::cpu_platform(1);
   Tenant a = make_tenant("a", platform, {{"x", {1}}}, {});

@@ -31,6 +31,7 @@ struct ProfileArgs {
   int passes = 10;
   double stall_seconds = 3;
   bool no_concurrency = false;
+  bool no_wake = false;
   bool quiet = false;
   bool json = false;
 };
@@ -118,6 +119,7 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
                          .passes = args.passes,
                          .concurrency = !args.no_concurrency,
                          .stall_seconds = args.stall_seconds,
+                         .wake = !args.no_wake,
                          .load = {own_command("profile"), parse_shapes(args.shapes)},
                          .platform_label = args.platform,
                          .progress = progress,
@@ -187,6 +189,15 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
   if (profile.switch_latency_ms)
     context.out << fmt::format("handoff between cpu processors: {:.4f} ms\n",
                                *profile.switch_latency_ms);
+  for (const auto& p : profile.platform.processors) {
+    if (p.wake_idle_ms.empty()) continue;
+    std::string points;
+    for (size_t i = 0; i < p.wake_idle_ms.size(); ++i)
+      points +=
+          fmt::format("{}{:.3f} after {:g}", i ? ", " : "", p.wake_delay_ms[i], p.wake_idle_ms[i]);
+    context.out << fmt::format("wake-up of {}: ms later than busy, after ms idle: {}\n", p.id,
+                               points);
+  }
 }
 
 }  // namespace
@@ -222,6 +233,9 @@ void add_profile_command(CLI::App& app, Context& context) {
                       "Static shape for an input with symbolic dimensions, e.g. input=1x3x224x224");
   command->add_flag("--no-concurrency", args->no_concurrency,
                     "Skip the slow-down measurement of processors running at the same time");
+  command->add_flag("--no-wake", args->no_wake,
+                    "Skip the measurement of how late a cpu processor starts work after an idle "
+                    "spell (its wake-up)");
   command->add_flag("--quiet", args->quiet, "No progress bar");
   command->add_option("--load-on", args->load_on)
       ->group("")  // internal: the second process of a slow-down measurement

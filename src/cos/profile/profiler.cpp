@@ -16,6 +16,7 @@
 #include "cos/profile/progress.h"
 #include "cos/profile/stall_probe.h"
 #include "cos/profile/stats.h"
+#include "cos/profile/wake_probe.h"
 #include "cos/sched/from_graph.h"
 #include "cos/sched/problem.h"
 
@@ -88,6 +89,7 @@ class Profiler {
     finish_slowdowns();
     for (const auto& link : platform_.links) measure_link(link);
     measure_handoff();
+    if (options_.wake) measure_wakeups();
     progress_.finish();
     profile_.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -412,6 +414,27 @@ class Profiler {
     if (cpus.size() < 2) return;
     progress_.update(done_, fmt::format("handoff {} <-> {}", cpus[0], cpus[1]));
     profile_.switch_latency_ms = handoff_ms(cpus[0], cpus[1]);
+  }
+
+  // Per cpu processor with another one's core to hand units from: how much later its worker
+  // starts one after idle spells of 0.1 to 5 ms than after none.
+  void measure_wakeups() {
+    const std::vector<double> idle_ms = {0.1, 0.2, 0.5, 1, 2, 5};
+    std::vector<int> here;
+    for (const Processor* p : measured_)
+      if (p->is_host())
+        for (int core : CoreSet::parse(p->id).cores) here.push_back(core);
+    for (Processor& p : profile_.platform.processors) {
+      if (p.estimated || !p.is_host()) continue;
+      const std::vector<int> cores = CoreSet::parse(p.id).cores;
+      auto sender = std::find_if(here.begin(), here.end(), [&](int core) {
+        return std::find(cores.begin(), cores.end(), core) == cores.end();
+      });
+      if (sender == here.end()) continue;
+      progress_.update(done_, fmt::format("wake-up of {}", p.id));
+      p.wake_idle_ms = idle_ms;
+      p.wake_delay_ms = probe_wake_delays(cores.front(), *sender, idle_ms);
+    }
   }
 
   const Platform& platform_;

@@ -29,6 +29,8 @@ struct ProfileOptions {
   bool concurrency = true;
   // Spin every measured core this long to measure the processors' stalls (0: none).
   double stall_seconds = 3;
+  // Measure how late each cpu processor's worker starts a unit after idle spells (its wake-up).
+  bool wake = true;
   LoadCommand load;
   std::string platform_label = "platform";  // the platform file, for errors
   std::ostream* progress = nullptr;         // progress bar (stderr), or none

@@ -10,6 +10,15 @@
 
 namespace cosched {
 
+double Processor::wake_delay_after(double idle_ms) const {
+  if (wake_idle_ms.empty() || !(idle_ms > 0)) return 0;
+  if (idle_ms >= wake_idle_ms.back()) return wake_delay_ms.back();
+  const size_t i =
+      std::upper_bound(wake_idle_ms.begin(), wake_idle_ms.end(), idle_ms) - wake_idle_ms.begin();
+  const double x0 = i == 0 ? 0 : wake_idle_ms[i - 1], y0 = i == 0 ? 0 : wake_delay_ms[i - 1];
+  return y0 + (wake_delay_ms[i] - y0) * (idle_ms - x0) / (wake_idle_ms[i] - x0);
+}
+
 int Platform::processor_index(const std::string& id) const {
   for (size_t i = 0; i < processors.size(); ++i) {
     if (processors[i].id == id) return static_cast<int>(i);
@@ -43,6 +52,15 @@ void Platform::finalize() {
       fail(
           "platform: processor '{}': stalls_per_s must be 0 or more, with at least 2 positive "
           "stall_ms in ascending order",
+          p.id);
+    if (p.wake_idle_ms.size() != p.wake_delay_ms.size() ||
+        !std::is_sorted(p.wake_idle_ms.begin(), p.wake_idle_ms.end()) ||
+        (!p.wake_idle_ms.empty() && !(p.wake_idle_ms.front() > 0)) ||
+        std::any_of(p.wake_delay_ms.begin(), p.wake_delay_ms.end(),
+                    [](double d) { return !(d >= 0); }))
+      fail(
+          "platform: processor '{}': wake_idle_ms (positive, ascending) and wake_delay_ms (0 or "
+          "more) must have one entry per point",
           p.id);
   }
   const size_t n = processors.size();
@@ -81,6 +99,8 @@ Platform platform_from_json(const nlohmann::json& json) {
       processor.jitter = p.value("jitter", std::vector<double>{});
       processor.stalls_per_s = p.value("stalls_per_s", 0.0);
       processor.stall_ms = p.value("stall_ms", std::vector<double>{});
+      processor.wake_idle_ms = p.value("wake_idle_ms", std::vector<double>{});
+      processor.wake_delay_ms = p.value("wake_delay_ms", std::vector<double>{});
       platform.processors.push_back(processor);
     }
     for (const auto& l : json.value("links", nlohmann::json::array())) {
@@ -114,6 +134,10 @@ nlohmann::json to_json(const Platform& platform) {
     if (p.stalls_per_s > 0) {
       processors.back()["stalls_per_s"] = p.stalls_per_s;
       processors.back()["stall_ms"] = p.stall_ms;
+    }
+    if (!p.wake_idle_ms.empty()) {
+      processors.back()["wake_idle_ms"] = p.wake_idle_ms;
+      processors.back()["wake_delay_ms"] = p.wake_delay_ms;
     }
   }
   nlohmann::json links = nlohmann::json::array();

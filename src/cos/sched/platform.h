@@ -26,8 +26,16 @@ struct Processor {
   // The simulator pauses the processor for them, delaying every request it holds at once.
   double stalls_per_s = 0;
   std::vector<double> stall_ms;
+  // How much later than a busy one its worker starts a unit handed to it after it sat idle
+  // for wake_idle_ms[i]: the wake-up of a thread that stopped spinning, and of the cores the
+  // machine let sleep (measured by the profiler; none: it starts at once).
+  std::vector<double> wake_idle_ms;
+  std::vector<double> wake_delay_ms;
 
   bool is_host() const { return kind == "cpu"; }
+  // The wake-up delay after `idle_ms` idle: linear between the measured points (and from no
+  // delay at no idle), the last point's beyond them.
+  double wake_delay_after(double idle_ms) const;
 };
 
 // A directed link that carries copies, one at a time. A copy of b bytes occupies it for

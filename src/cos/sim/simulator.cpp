@@ -124,6 +124,7 @@ struct Resource {
   int request = -1;
   int task = -1;
   double started_ms = 0;
+  double idle_since_ms = 0;
   double busy_ms = 0;  // within the measured window
   std::priority_queue<ReadyTask, std::vector<ReadyTask>, std::greater<>> ready;
 };
@@ -227,10 +228,16 @@ class Simulation {
     resource.busy = true;
     resource.request = next.request;
     resource.task = next.task;
-    resource.started_ms = now_;
+    // A processor that sat idle starts later: its worker has to wake first.
+    resource.started_ms =
+        now_ +
+        (r < static_cast<int>(problem_.processors())
+             ? problem_.platform.processors[r].wake_delay_after(now_ - resource.idle_since_ms)
+             : 0);
     const double ms = tmpl.copy ? tmpl.duration_ms : tmpl.duration_ms * jitter(request, r);
-    const double end_ms =
-        r < static_cast<int>(stalls_.size()) ? stalls_[r].finish_ms(now_, ms) : now_ + ms;
+    const double end_ms = r < static_cast<int>(stalls_.size())
+                              ? stalls_[r].finish_ms(resource.started_ms, ms)
+                              : resource.started_ms + ms;
     events_.push({end_ms, sequence_++, EventKind::kComplete, r, 0});
   }
 
@@ -262,6 +269,7 @@ class Simulation {
           {r, request.tenant, done.unit, done.copy, request.id, resource.started_ms, now_});
     }
     resource.busy = false;
+    resource.idle_since_ms = now_;
     finish_task(slot, task);
     start_next(r);
   }
