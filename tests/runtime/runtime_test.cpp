@@ -497,6 +497,8 @@ TEST(MeasuredPick, KeepsTheBestSimulatedUnlessAnotherWinsEveryRoundByTheMargin) 
   EXPECT_EQ(measured_winner(trials({{100, 60, 100}, {105, 63, 106}, {99, 99, 99}}), 0.03), 1u);
   EXPECT_EQ(measured_winner(trials({{100, 100}, {105, 106}, {110, 108}}), 0.03), 2u);
   EXPECT_EQ(measured_winner(trials({{100}}), 0.03), 0u);
+  // Both beat the first; the third does not beat the second in every round: the second stays.
+  EXPECT_EQ(measured_winner(trials({{100, 100, 100}, {110, 111, 109}, {112, 108, 115}}), 0.03), 1u);
 }
 
 }  // namespace

@@ -15,22 +15,26 @@ void in_turns(size_t count, int rounds, const std::function<void(int round, size
     for (size_t k = 0; k < count; ++k) run(round, (k + round) % count);
 }
 
+namespace {
+
+// Whether `challenger` ran faster than `holder` in every round, and by more than `margin` in
+// the median of their per-round ratios.
+bool clearly_faster(const Trial& challenger, const Trial& holder, double margin) {
+  const auto& mine = challenger.measured_mix_per_s;
+  const auto& theirs = holder.measured_mix_per_s;
+  std::vector<double> ratios;
+  for (size_t r = 0; r < std::min(mine.size(), theirs.size()); ++r)
+    ratios.push_back(theirs[r] > 0 ? mine[r] / theirs[r] : 0);
+  return !ratios.empty() && *std::min_element(ratios.begin(), ratios.end()) > 1 &&
+         median(ratios) > 1 + margin;
+}
+
+}  // namespace
+
 size_t measured_winner(const std::vector<Trial>& trials, double margin) {
   size_t won = 0;
-  double best_lead = 1 + margin;
-  for (size_t i = 1; i < trials.size(); ++i) {
-    const auto& mine = trials[i].measured_mix_per_s;
-    const auto& first = trials[0].measured_mix_per_s;
-    std::vector<double> ratios;
-    for (size_t r = 0; r < std::min(mine.size(), first.size()); ++r)
-      ratios.push_back(first[r] > 0 ? mine[r] / first[r] : 0);
-    if (ratios.empty() || *std::min_element(ratios.begin(), ratios.end()) <= 1) continue;
-    const double lead = median(ratios);
-    if (lead > best_lead) {
-      best_lead = lead;
-      won = i;
-    }
-  }
+  for (size_t i = 1; i < trials.size(); ++i)
+    if (clearly_faster(trials[i], trials[won], margin)) won = i;
   return won;
 }
 
