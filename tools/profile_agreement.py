@@ -44,7 +44,7 @@ def main():
             if "median_ms" not in other:
                 continue
             ma, mb = cost["median_ms"], other["median_ms"]
-            if max(ma, mb) < args.min_ms:
+            if max(ma, mb) < args.min_ms or min(ma, mb) <= 0:
                 continue
             diff = relative_difference(ma, mb)
             rows.append((diff, processor, entry["op"], entry.get("shapes", ""), ma, mb))

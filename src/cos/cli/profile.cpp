@@ -145,6 +145,11 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
     for (const auto& p : profile.platform.processors)
       if (p.is_host() && profile.measured(p.id))
         stalls.push_back({{"processor", p.id}, {"per_s", p.stalls_per_s}, {"ms", p.stall_ms}});
+    nlohmann::json wake = nlohmann::json::array();
+    for (const auto& p : profile.platform.processors)
+      if (!p.wake_idle_ms.empty())
+        wake.push_back(
+            {{"processor", p.id}, {"idle_ms", p.wake_idle_ms}, {"delay_ms", p.wake_delay_ms}});
     nlohmann::json json = to_json(profile);
     context.out << nlohmann::json{{"profile", args.out},
                                   {"seconds", profile.seconds},
@@ -152,7 +157,8 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
                                   {"steps", steps},
                                   {"models", list},
                                   {"slowdown", json["slowdown"]},
-                                  {"stalls", stalls}}
+                                  {"stalls", stalls},
+                                  {"wake", wake}}
                        .dump(2)
                 << '\n';
     return;
@@ -195,8 +201,8 @@ void run_profile(const ProfileArgs& args, Context& context, std::ostream* progre
     for (size_t i = 0; i < p.wake_idle_ms.size(); ++i)
       points +=
           fmt::format("{}{:.3f} after {:g}", i ? ", " : "", p.wake_delay_ms[i], p.wake_idle_ms[i]);
-    context.out << fmt::format("wake-up of {}: ms later than busy, after ms idle: {}\n", p.id,
-                               points);
+    context.out << fmt::format("wake-up of {}: ms later than the handoff, after ms idle: {}\n",
+                               p.id, points);
   }
 }
 

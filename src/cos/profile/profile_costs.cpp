@@ -37,8 +37,10 @@ void apply_profile_measurements(const Profile& profile, Platform& platform) {
       if (!measured.jitter.empty()) processor.jitter = measured.jitter;
       processor.stalls_per_s = measured.stalls_per_s;
       processor.stall_ms = measured.stall_ms;
-      processor.wake_idle_ms = measured.wake_idle_ms;
-      processor.wake_delay_ms = measured.wake_delay_ms;
+      if (!measured.wake_idle_ms.empty()) {
+        processor.wake_idle_ms = measured.wake_idle_ms;
+        processor.wake_delay_ms = measured.wake_delay_ms;
+      }
     }
 }
 

@@ -320,12 +320,7 @@ class Profiler {
   void measure_stalls() {
     constexpr int kQuantiles = 21;
     constexpr double kMinStallMs = 0.1;  // shorter gaps are in the ops' medians already
-    std::vector<int> cores;
-    for (const Processor* p : measured_)
-      if (p->is_host())
-        for (int core : CoreSet::parse(p->id).cores) cores.push_back(core);
-    std::sort(cores.begin(), cores.end());
-    cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
+    const std::vector<int> cores = measured_host_cores();
     if (cores.empty() || !(options_.stall_seconds > 0)) return;
     progress_.update(done_, fmt::format("stalls of {} cores", cores.size()));
     const auto per_core = probe_stalls(cores, options_.stall_seconds, kMinStallMs);
@@ -417,13 +412,12 @@ class Profiler {
   }
 
   // Per cpu processor with another one's core to hand units from: how much later its worker
-  // starts one after idle spells of 0.1 to 5 ms than after none.
+  // starts one after idle spells of 0.025 (within the spin) to 5 ms than the handoff the
+  // simulator charges every cross-processor edge already (a thread woken as soon as it
+  // slept; without one measured, no idle at all).
   void measure_wakeups() {
-    const std::vector<double> idle_ms = {0.1, 0.2, 0.5, 1, 2, 5};
-    std::vector<int> here;
-    for (const Processor* p : measured_)
-      if (p->is_host())
-        for (int core : CoreSet::parse(p->id).cores) here.push_back(core);
+    const std::vector<double> idle_ms = {0.025, 0.1, 0.2, 0.5, 1, 2, 5};
+    const std::vector<int> here = measured_host_cores();
     for (Processor& p : profile_.platform.processors) {
       if (p.estimated || !p.is_host()) continue;
       const std::vector<int> cores = CoreSet::parse(p.id).cores;
@@ -432,9 +426,25 @@ class Profiler {
       });
       if (sender == here.end()) continue;
       progress_.update(done_, fmt::format("wake-up of {}", p.id));
+      const double charged = profile_.switch_latency_ms
+                                 ? *profile_.switch_latency_ms
+                                 : probe_pickup_ms(cores.front(), *sender, {1e-6}).front();
       p.wake_idle_ms = idle_ms;
-      p.wake_delay_ms = probe_wake_delays(cores.front(), *sender, idle_ms);
+      p.wake_delay_ms.clear();
+      for (double ms : probe_pickup_ms(cores.front(), *sender, idle_ms))
+        p.wake_delay_ms.push_back(std::max(0.0, ms - charged));
     }
+  }
+
+  // The cores of the measured cpu processors, each once, ascending.
+  std::vector<int> measured_host_cores() const {
+    std::vector<int> cores;
+    for (const Processor* p : measured_)
+      if (p->is_host())
+        for (int core : CoreSet::parse(p->id).cores) cores.push_back(core);
+    std::sort(cores.begin(), cores.end());
+    cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
+    return cores;
   }
 
   const Platform& platform_;

@@ -6,6 +6,7 @@
 #include <queue>
 #include <thread>
 
+#include "cos/common/error.h"
 #include "cos/common/percentile.h"
 #include "cos/exec/cpu/core_set.h"
 #include "cos/runtime/hand_over.h"
@@ -15,8 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Median ms from a push to its pop after the receiver sat idle `idle_ms` (0: handed over
-// the moment the receiver took the previous one).
+// Median ms from a push to its pop after the receiver sat idle `idle_ms`.
 double median_handover_ms(int receiver_core, int sender_core, double idle_ms, int rounds) {
   HandOver<std::queue<Clock::time_point>, true> queue;
   std::atomic<int> taken{0};
@@ -52,17 +52,16 @@ double median_handover_ms(int receiver_core, int sender_core, double idle_ms, in
 
 }  // namespace
 
-std::vector<double> probe_wake_delays(int receiver_core, int sender_core,
-                                      const std::vector<double>& idle_ms) {
-  constexpr double kBudgetMs = 200;  // of idle per point, in rounds of at least 20
-  const double busy = median_handover_ms(receiver_core, sender_core, 0, 200);
-  std::vector<double> delays;
+std::vector<double> probe_pickup_ms(int receiver_core, int sender_core,
+                                    const std::vector<double>& idle_ms) {
+  constexpr double kIdleBudgetMs = 200;  // per point: fewer rounds for long spells
+  std::vector<double> pickups;
   for (double idle : idle_ms) {
-    const int rounds = std::clamp(static_cast<int>(kBudgetMs / idle), 20, 200);
-    delays.push_back(
-        std::max(0.0, median_handover_ms(receiver_core, sender_core, idle, rounds) - busy));
+    if (!(idle > 0)) fail("wake-up probe: idle spell {} ms, expected above 0", idle);
+    const int rounds = static_cast<int>(std::clamp(kIdleBudgetMs / idle, 40.0, 200.0));
+    pickups.push_back(median_handover_ms(receiver_core, sender_core, idle, rounds));
   }
-  return delays;
+  return pickups;
 }
 
 }  // namespace cosched

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 
@@ -57,7 +58,8 @@ void Platform::finalize() {
         !std::is_sorted(p.wake_idle_ms.begin(), p.wake_idle_ms.end()) ||
         (!p.wake_idle_ms.empty() && !(p.wake_idle_ms.front() > 0)) ||
         std::any_of(p.wake_delay_ms.begin(), p.wake_delay_ms.end(),
-                    [](double d) { return !(d >= 0); }))
+                    [](double d) { return !(d >= 0) || !std::isfinite(d); }) ||
+        (!p.wake_idle_ms.empty() && !std::isfinite(p.wake_idle_ms.back())))
       fail(
           "platform: processor '{}': wake_idle_ms (positive, ascending) and wake_delay_ms (0 or "
           "more) must have one entry per point",

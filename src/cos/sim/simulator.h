@@ -66,7 +66,8 @@ struct SimResult {
 // its profiled cost, scaled on a processor with jitter by one draw per request (its whole
 // runs there vary as measured), and later by the processor's stalls it runs into (the
 // processor's measured stalls, drawn in time: one delays every request queued there at
-// once). As in the runtime, a tenant has at most request_contexts()
+// once). A processor that sat idle starts its next unit later by its measured wake-up for
+// that idle spell. As in the runtime, a tenant has at most request_contexts()
 // requests in progress; the others wait for one. Saturation with jitter or stalls measures
 // at least 2 s of rounds. Deterministic for a seed.
 SimResult simulate(const Problem& problem, const Plan& plan, const SimOptions& options = {});
