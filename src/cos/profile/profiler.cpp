@@ -414,7 +414,7 @@ class Profiler {
   // Per cpu processor with another one's core to hand units from: how much later its worker
   // starts one after idle spells of 0.025 (within the spin) to 5 ms than the handoff the
   // simulator charges every cross-processor edge already (a thread woken as soon as it
-  // slept; without one measured, no idle at all).
+  // slept; measure_handoff measured it, there being two cpu processors).
   void measure_wakeups() {
     const std::vector<double> idle_ms = {0.025, 0.1, 0.2, 0.5, 1, 2, 5};
     const std::vector<int> here = measured_host_cores();
@@ -426,9 +426,7 @@ class Profiler {
       });
       if (sender == here.end()) continue;
       progress_.update(done_, fmt::format("wake-up of {}", p.id));
-      const double charged = profile_.switch_latency_ms
-                                 ? *profile_.switch_latency_ms
-                                 : probe_pickup_ms(cores.front(), *sender, {1e-6}).front();
+      const double charged = profile_.switch_latency_ms.value_or(0);
       p.wake_idle_ms = idle_ms;
       p.wake_delay_ms.clear();
       for (double ms : probe_pickup_ms(cores.front(), *sender, idle_ms))

@@ -26,9 +26,10 @@ struct Processor {
   // The simulator pauses the processor for them, delaying every request it holds at once.
   double stalls_per_s = 0;
   std::vector<double> stall_ms;
-  // How much later than a busy one its worker starts a unit handed to it after it sat idle
-  // for wake_idle_ms[i]: the wake-up of a thread that stopped spinning, and of the cores the
-  // machine let sleep (measured by the profiler; none: it starts at once).
+  // How much later its worker starts a unit handed to it after it sat idle for
+  // wake_idle_ms[i] than the switch latency every cross-processor edge pays already: the
+  // wake-up of a thread that stopped spinning, and of the cores the machine let sleep
+  // (measured by the profiler; none: no later).
   std::vector<double> wake_idle_ms;
   std::vector<double> wake_delay_ms;
 

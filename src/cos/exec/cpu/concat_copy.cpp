@@ -38,30 +38,43 @@ memory::desc along_axis(const memory::desc& like, const memory::dims& dims, int 
   return memory::desc(data);
 }
 
+// How a copy into `dst` cuts into runs: per input, the bytes of its run in each of `outer`
+// slices, and the layout its part of `dst` has; none where `dst` cannot be cut so.
+struct Runs {
+  int64_t outer = 0;
+  std::vector<int64_t> bytes;
+  std::vector<memory::desc> layouts;
+};
+
+std::optional<Runs> runs_of(const std::vector<memory::desc>& inputs, const memory::desc& dst,
+                            int axis) {
+  const int64_t stride = axis_stride(dst, axis);
+  if (stride == 0) return std::nullopt;
+  const memory::dims out_dims = dst.dims();
+  Runs runs{.outer = static_cast<int64_t>(dst.get_size()) / 4 / (out_dims[axis] * stride)};
+  const auto& blocking = dst.data.format_desc.blocking;
+  const int64_t block = blocking.inner_nblks == 1 ? blocking.inner_blks[0] : 1;
+  for (const memory::desc& input : inputs) {
+    memory::dims dims = input.dims();
+    if (dims[axis] % block != 0) return std::nullopt;  // its last block would be another's
+    runs.layouts.push_back(along_axis(dst, dims, axis));
+    runs.bytes.push_back(dims[axis] * stride * 4);
+  }
+  return runs;
+}
+
 }  // namespace
 
 std::unique_ptr<ConcatCopy> ConcatCopy::make(const DnnlContext& context,
                                              const std::vector<memory::desc>& inputs,
                                              const memory::desc& dst, int axis) {
-  const int64_t stride = axis_stride(dst, axis);
-  if (stride == 0) return nullptr;
-  const memory::dims out_dims = dst.dims();
-  const int64_t outer = dst.get_size() / 4 / (out_dims[axis] * stride);
-  const auto& blocking = dst.data.format_desc.blocking;
-  const int64_t block = blocking.inner_nblks == 1 ? blocking.inner_blks[0] : 1;
-  std::vector<int64_t> run_bytes;
-  std::vector<memory::desc> layouts;
-  for (const memory::desc& input : inputs) {
-    memory::dims dims = input.dims();
-    if (dims[axis] % block != 0) return nullptr;  // its last block would be part of another's
-    layouts.push_back(along_axis(dst, dims, axis));
-    run_bytes.push_back(dims[axis] * stride * 4);
-  }
-  std::unique_ptr<ConcatCopy> kernel(new ConcatCopy(context, outer, std::move(run_bytes)));
+  auto runs = runs_of(inputs, dst, axis);
+  if (!runs) return nullptr;
+  std::unique_ptr<ConcatCopy> kernel(new ConcatCopy(context, runs->outer, runs->bytes));
   for (size_t i = 0; i < inputs.size(); ++i) {
     memory user(inputs[i], context.engine, nullptr);
     kernel->bind_input(i, user);
-    memory in = kernel->reordered_input(user, layouts[i]);
+    memory in = kernel->reordered_input(user, runs->layouts[i]);
     kernel->reordered_.push_back(in.get() == user.get() ? memory() : in);
   }
   return kernel;
@@ -69,19 +82,15 @@ std::unique_ptr<ConcatCopy> ConcatCopy::make(const DnnlContext& context,
 
 std::optional<std::vector<int64_t>> ConcatCopy::in_place_offsets(
     const std::vector<memory::desc>& inputs, const memory::desc& dst, int axis) {
-  const int64_t stride = axis_stride(dst, axis);
-  if (stride == 0) return std::nullopt;
-  const memory::dims out_dims = dst.dims();
-  if (static_cast<int64_t>(dst.get_size()) != out_dims[axis] * stride * 4) return std::nullopt;
-  const auto& blocking = dst.data.format_desc.blocking;
-  const int64_t block = blocking.inner_nblks == 1 ? blocking.inner_blks[0] : 1;
+  // One run per input, each stored as its part of dst already.
+  auto runs = runs_of(inputs, dst, axis);
+  if (!runs || runs->outer != 1) return std::nullopt;
   std::vector<int64_t> offsets;
   int64_t at = 0;
-  for (const memory::desc& input : inputs) {
-    const memory::dims dims = input.dims();
-    if (dims[axis] % block != 0 || input != along_axis(dst, dims, axis)) return std::nullopt;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] != runs->layouts[i]) return std::nullopt;
     offsets.push_back(at);
-    at += static_cast<int64_t>(input.get_size());
+    at += runs->bytes[i];
   }
   return offsets;
 }
